@@ -1,0 +1,341 @@
+#include "metricset.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mlabel {
+	const char *name, *value;
+};
+
+struct msample {
+	struct msample *next;
+	struct mlabel *labels; /* sorted by name */
+	size_t nlabels;
+	double value;          /* counter/gauge/untyped */
+	double count, sum;     /* summary/histogram */
+	size_t nb;
+	double *bounds, *counts;
+};
+
+struct mfamily {
+	const char *name, *help;
+	enum metric_type type;
+	uint32_t hash;
+	struct msample *samples; /* in insertion order, reversed */
+	size_t nsamples;
+};
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+void mset_init(struct mset *ms)
+{
+	memset(ms, 0, sizeof *ms);
+	ms->arena.block_size = 16384;
+}
+
+void mset_free(struct mset *ms)
+{
+	arena_free(&ms->arena);
+	free(ms->table);
+	memset(ms, 0, sizeof *ms);
+}
+
+size_t mset_count(const struct mset *ms)
+{
+	return ms->nfamilies;
+}
+
+static void table_grow(struct mset *ms)
+{
+	size_t cap = ms->table_cap ? ms->table_cap * 2 : 256;
+	struct mfamily **t = xcalloc(cap, sizeof *t);
+	for (size_t i = 0; i < ms->table_cap; i++) {
+		struct mfamily *f = ms->table[i];
+		if (!f)
+			continue;
+		size_t j = f->hash & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = f;
+	}
+	free(ms->table);
+	ms->table = t;
+	ms->table_cap = cap;
+}
+
+struct mfamily *mset_family(struct mset *ms, const char *name, const char *help,
+			    enum metric_type type)
+{
+	if (!expfmt_valid_metric_name(name))
+		return NULL;
+	if ((ms->nfamilies + 1) * 2 > ms->table_cap)
+		table_grow(ms);
+	uint32_t h = name_hash(name);
+	size_t j = h & (ms->table_cap - 1);
+	for (; ms->table[j]; j = (j + 1) & (ms->table_cap - 1))
+		if (ms->table[j]->hash == h && strcmp(ms->table[j]->name, name) == 0)
+			return ms->table[j];
+	struct mfamily *f = arena_alloc(&ms->arena, sizeof *f);
+	f->name = arena_strdup(&ms->arena, name);
+	f->help = arena_strdup(&ms->arena, help ? help : "");
+	f->type = type;
+	f->hash = h;
+	f->samples = NULL;
+	f->nsamples = 0;
+	ms->table[j] = f;
+	ms->nfamilies++;
+	return f;
+}
+
+static int label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mlabel *)a)->name, ((const struct mlabel *)b)->name);
+}
+
+static struct msample *sample_new(struct mset *ms, struct mfamily *fam, size_t n,
+				  const char *const *names, const char *const *values)
+{
+	if (!fam || n > MSET_MAX_LABELS || ms->nseries >= MSET_MAX_SERIES)
+		return NULL;
+	struct mlabel tmp[MSET_MAX_LABELS];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!expfmt_valid_label_name(names[i]))
+			return NULL;
+		if (!values[i] || !values[i][0])
+			continue;
+		tmp[k].name = names[i];
+		tmp[k].value = values[i];
+		k++;
+	}
+	qsort(tmp, k, sizeof tmp[0], label_cmp);
+	struct msample *s = arena_alloc(&ms->arena, sizeof *s);
+	memset(s, 0, sizeof *s);
+	s->labels = arena_alloc(&ms->arena, (k ? k : 1) * sizeof *s->labels);
+	for (size_t i = 0; i < k; i++) {
+		s->labels[i].name = arena_strdup(&ms->arena, tmp[i].name);
+		s->labels[i].value = arena_strdup(&ms->arena, tmp[i].value);
+	}
+	s->nlabels = k;
+	s->next = fam->samples;
+	fam->samples = s;
+	fam->nsamples++;
+	ms->nseries++;
+	return s;
+}
+
+int mset_add(struct mset *ms, struct mfamily *fam, double v, size_t n,
+	     const char *const *names, const char *const *values)
+{
+	struct msample *s = sample_new(ms, fam, n, names, values);
+	if (!s)
+		return -1;
+	s->value = v;
+	return 0;
+}
+
+int mset_add_dist(struct mset *ms, struct mfamily *fam, size_t n,
+		  const char *const *names, const char *const *values,
+		  double count, double sum, size_t nb, const double *bounds,
+		  const double *counts)
+{
+	struct msample *s = sample_new(ms, fam, n, names, values);
+	if (!s)
+		return -1;
+	s->count = count;
+	s->sum = sum;
+	s->nb = nb;
+	s->bounds = arena_alloc(&ms->arena, (nb ? nb : 1) * sizeof(double));
+	s->counts = arena_alloc(&ms->arena, (nb ? nb : 1) * sizeof(double));
+	if (nb) {
+		memcpy(s->bounds, bounds, nb * sizeof(double));
+		memcpy(s->counts, counts, nb * sizeof(double));
+	}
+	return 0;
+}
+
+static int mset_vmetric(struct mset *ms, enum metric_type t, const char *name,
+			const char *help, double v, va_list ap)
+{
+	const char *names[MSET_MAX_LABELS], *values[MSET_MAX_LABELS];
+	size_t n = 0;
+	const char *ln;
+	while ((ln = va_arg(ap, const char *)) != NULL) {
+		const char *lv = va_arg(ap, const char *);
+		if (n == MSET_MAX_LABELS)
+			return -1;
+		names[n] = ln;
+		values[n++] = lv;
+	}
+	struct mfamily *f = mset_family(ms, name, help, t);
+	return mset_add(ms, f, v, n, names, values);
+}
+
+int mset_metric(struct mset *ms, enum metric_type t, const char *name,
+		const char *help, double v, ...)
+{
+	va_list ap;
+	va_start(ap, v);
+	int rc = mset_vmetric(ms, t, name, help, v, ap);
+	va_end(ap);
+	return rc;
+}
+
+#define MSET_TYPED(fn, T)                                                          \
+	int fn(struct mset *ms, const char *name, const char *help, double v, ...) \
+	{                                                                          \
+		va_list ap;                                                        \
+		va_start(ap, v);                                                   \
+		int rc = mset_vmetric(ms, T, name, help, v, ap);                   \
+		va_end(ap);                                                        \
+		return rc;                                                         \
+	}
+MSET_TYPED(mset_gauge, METRIC_GAUGE)
+MSET_TYPED(mset_counter, METRIC_COUNTER)
+MSET_TYPED(mset_untyped, METRIC_UNTYPED)
+
+static int family_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct mfamily *const *)a)->name, (*(struct mfamily *const *)b)->name);
+}
+
+/* The Go client orders a family's series by comparing label values position
+ * by position; with equal values so far, the one with fewer labels first. */
+static int sample_cmp(const void *a, const void *b)
+{
+	const struct msample *x = *(struct msample *const *)a;
+	const struct msample *y = *(struct msample *const *)b;
+	size_t n = x->nlabels < y->nlabels ? x->nlabels : y->nlabels;
+	for (size_t i = 0; i < n; i++) {
+		int c = strcmp(x->labels[i].value, y->labels[i].value);
+		if (c)
+			return c;
+	}
+	return (x->nlabels > y->nlabels) - (x->nlabels < y->nlabels);
+}
+
+static int same_labels(const struct msample *x, const struct msample *y)
+{
+	if (x->nlabels != y->nlabels)
+		return 0;
+	for (size_t i = 0; i < x->nlabels; i++)
+		if (strcmp(x->labels[i].name, y->labels[i].name) ||
+		    strcmp(x->labels[i].value, y->labels[i].value))
+			return 0;
+	return 1;
+}
+
+/* name{labels[,extra="val"]} value\n */
+static void write_line(struct buf *out, const char *name, const char *suffix,
+		       const struct msample *s, const char *extra, double extra_v,
+		       double v)
+{
+	buf_puts(out, name);
+	if (suffix)
+		buf_puts(out, suffix);
+	if (s->nlabels || extra) {
+		buf_putc(out, '{');
+		for (size_t i = 0; i < s->nlabels; i++) {
+			if (i)
+				buf_putc(out, ',');
+			buf_puts(out, s->labels[i].name);
+			buf_put(out, "=\"", 2);
+			expfmt_write_label_value(out, s->labels[i].value);
+			buf_putc(out, '"');
+		}
+		if (extra) {
+			if (s->nlabels)
+				buf_putc(out, ',');
+			buf_puts(out, extra);
+			buf_put(out, "=\"", 2);
+			expfmt_write_double(out, extra_v);
+			buf_putc(out, '"');
+		}
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ' ');
+	expfmt_write_double(out, v);
+	buf_putc(out, '\n');
+}
+
+static void write_family(struct buf *out, struct mfamily *f, struct msample **tmp)
+{
+	size_t n = 0;
+	for (struct msample *s = f->samples; s; s = s->next)
+		tmp[n++] = s;
+	/* The list is newest first; reverse so that qsort's ties (and the
+	 * duplicate rule) keep insertion order. */
+	for (size_t i = 0; i < n / 2; i++) {
+		struct msample *t = tmp[i];
+		tmp[i] = tmp[n - 1 - i];
+		tmp[n - 1 - i] = t;
+	}
+	qsort(tmp, n, sizeof *tmp, sample_cmp);
+
+	buf_puts(out, "# HELP ");
+	buf_puts(out, f->name);
+	buf_putc(out, ' ');
+	expfmt_write_help(out, f->help);
+	buf_puts(out, "\n# TYPE ");
+	buf_puts(out, f->name);
+	buf_putc(out, ' ');
+	buf_puts(out, expfmt_type_name(f->type));
+	buf_putc(out, '\n');
+
+	for (size_t i = 0; i < n; i++) {
+		const struct msample *s = tmp[i];
+		int dup = 0;
+		for (size_t j = i; j > 0 && sample_cmp(&tmp[j - 1], &tmp[i]) == 0; j--)
+			if (same_labels(tmp[j - 1], s))
+				dup = 1;
+		if (dup)
+			continue;
+		if (f->type == METRIC_SUMMARY) {
+			for (size_t k = 0; k < s->nb; k++)
+				write_line(out, f->name, NULL, s, "quantile", s->bounds[k], s->counts[k]);
+			write_line(out, f->name, "_sum", s, NULL, 0, s->sum);
+			write_line(out, f->name, "_count", s, NULL, 0, s->count);
+		} else if (f->type == METRIC_HISTOGRAM) {
+			int has_inf = 0;
+			for (size_t k = 0; k < s->nb; k++) {
+				write_line(out, f->name, "_bucket", s, "le", s->bounds[k], s->counts[k]);
+				if (isinf(s->bounds[k]) && s->bounds[k] > 0)
+					has_inf = 1;
+			}
+			if (!has_inf)
+				write_line(out, f->name, "_bucket", s, "le", INFINITY, s->count);
+			write_line(out, f->name, "_sum", s, NULL, 0, s->sum);
+			write_line(out, f->name, "_count", s, NULL, 0, s->count);
+		} else {
+			write_line(out, f->name, NULL, s, NULL, 0, s->value);
+		}
+	}
+}
+
+void mset_write(struct mset *ms, struct buf *out)
+{
+	struct mfamily **fams = xmalloc((ms->nfamilies ? ms->nfamilies : 1) * sizeof *fams);
+	size_t n = 0, maxs = 1;
+	for (size_t i = 0; i < ms->table_cap; i++)
+		if (ms->table[i]) {
+			fams[n++] = ms->table[i];
+			if (ms->table[i]->nsamples > maxs)
+				maxs = ms->table[i]->nsamples;
+		}
+	qsort(fams, n, sizeof *fams, family_cmp);
+	struct msample **tmp = xmalloc(maxs * sizeof *tmp);
+	for (size_t i = 0; i < n; i++)
+		if (fams[i]->nsamples) /* the Go client skips empty families */
+			write_family(out, fams[i], tmp);
+	free(tmp);
+	free(fams);
+}
