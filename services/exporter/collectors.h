@@ -4,11 +4,10 @@
 
 #include "collector.h"
 
-/* One X(name) per file collector/<name>.c; each defines
+/* COLLECTOR_LIST(X) has one X(name) per file collector/<name>.c, sorted;
+ * the Makefile generates it from the file names. Each file defines
  * `const struct collector <name>_collector`. */
-#define COLLECTOR_LIST(X) \
-	X(loadavg) \
-	X(meminfo)
+#include "collector_list.h"
 
 /* NULL-terminated, in the order above. */
 extern const struct collector *const collectors[];
