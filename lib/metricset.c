@@ -111,10 +111,8 @@ static struct msample *sample_new(struct mset *ms, struct mfamily *fam, size_t n
 	for (size_t i = 0; i < n; i++) {
 		if (!expfmt_valid_label_name(names[i]))
 			return NULL;
-		if (!values[i] || !values[i][0])
-			continue;
 		tmp[k].name = names[i];
-		tmp[k].value = values[i];
+		tmp[k].value = values[i] ? values[i] : "";
 		k++;
 	}
 	qsort(tmp, k, sizeof tmp[0], label_cmp);

@@ -44,8 +44,9 @@ struct mfamily *mset_family(struct mset *ms, const char *name, const char *help,
 
 /* Add a series with one value (counter, gauge, untyped) to fam.
  * [in] names, values: n label pairs, in any order; empty values are
- *      dropped, as the Go client does. Invalid label names make the call a
- *      no-op returning -1. Returns 0 on success. */
+ *      written as they are (label=""), as the Go client does; a NULL value
+ *      counts as empty. Invalid label names make the call a no-op
+ *      returning -1. Returns 0 on success. */
 int mset_add(struct mset *ms, struct mfamily *fam, double v, size_t n,
 	     const char *const *names, const char *const *values);
 
