@@ -98,7 +98,7 @@ unit: $(B)/asan/unit-tests
 	$(B)/asan/unit-tests
 
 integration: $(BINS) $(B)/asan/bin/pharos-exporter
-	PHAROS_BIN=$(abspath $(B)/bin) /usr/bin/python3 -m pytest -q tests/integration
+	PHAROS_BIN=$(abspath $(B)/bin) PHAROS_ASAN_BIN=$(abspath $(B)/asan/bin) /usr/bin/python3 -m pytest -q tests/integration
 
 test: unit integration
 

@@ -18,12 +18,16 @@ const char *expfmt_type_name(enum metric_type t)
 
 /* Shortest decimal digits that read back as v: digits[] without a point,
  * and the decimal exponent of the first digit (v = 0.d1d2d3... * 10^(dp)).
- * %.15g is exact for every value with at most 15 significant digits, and
- * %.17g always round-trips, so at most three tries are needed. */
+ * For normal doubles, a decimal of at most 15 significant digits that
+ * reads back as v is what %.15e rounds to (trailing zeros aside), and the
+ * correctly rounded 16 or 17 digits are the closest candidates of those
+ * lengths, so at most three tries are needed. Subnormals carry fewer
+ * bits: they get the plain search from one digit up. */
 static int shortest_digits(double v, char *digits, int *dp)
 {
 	char tmp[40];
-	for (int prec = 15; prec <= 17; prec++) {
+	int first = v < 2.2250738585072014e-308 ? 1 : 15;
+	for (int prec = first; prec <= 17; prec++) {
 		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
 		if (prec == 17 || strtod(tmp, NULL) == v)
 			break;

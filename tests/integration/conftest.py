@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("PHAROS_BIN", os.path.join(ROOT, "build", "bin"))
-ASAN_BIN = os.path.join(ROOT, "build", "asan", "bin")
+ASAN_BIN = os.environ.get("PHAROS_ASAN_BIN", os.path.join(ROOT, "build", "asan", "bin"))
 SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared"))
 CONFORMANCE = os.path.join(SHARED, "conformance")
 
@@ -92,5 +92,7 @@ def daemon():
     yield start
     for d in started:
         rc = d.stop()
-        # A clean SIGTERM shutdown exits 0; a sanitizer report does not.
-        assert rc == 0, f"{d.argv[0]} exited {rc}:\n{d.output()}"
+        # pharos daemons exit 0 on SIGTERM; a sanitizer report does not.
+        # (The Go reference binaries die of the signal: not checked.)
+        if os.path.basename(d.argv[0]).startswith("pharos-"):
+            assert rc == 0, f"{d.argv[0]} exited {rc}:\n{d.output()}"
