@@ -197,6 +197,30 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
+void arena_reset(struct arena *a)
+{
+	struct arena_block *keep = NULL;
+	for (struct arena_block *b = a->head; b; b = b->next)
+		if (!keep || b->size > keep->size)
+			keep = b;
+	struct arena_block *b = a->head;
+	while (b) {
+		struct arena_block *next = b->next;
+		if (b != keep)
+			free(b);
+		b = next;
+	}
+	a->head = keep;
+	if (keep) {
+		keep->used = 0;
+		keep->next = NULL;
+		/* The next regular block is at least as large as the kept one, so
+		 * a request that needed several blocks soon fits in one. */
+		if (a->block_size < keep->size * 2 && keep->size < (1u << 22))
+			a->block_size = keep->size * 2;
+	}
+}
+
 void arena_free(struct arena *a)
 {
 	struct arena_block *b = a->head;

@@ -52,6 +52,10 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
+/* Release everything allocated so far but keep the largest block for
+ * reuse: for an arena that serves one request after another, so the hot
+ * path does not map and unmap memory each time. */
+void arena_reset(struct arena *a);
 
 /* Abort with a message after an allocation failure. */
 void *xmalloc(size_t n);

@@ -10,6 +10,7 @@
 
 struct httpd {
 	struct mg_context *ctx;
+	void (*thread_exit)(void);
 	const struct httpd_route *routes;
 	size_t nroutes;
 	size_t max_body;
@@ -49,9 +50,14 @@ void httpd_reply(struct httpd_req *req, int status, const char *ctype,
 			 status, status_text(status), len, ctype ? "Content-Type: " : "",
 			 ctype ? ctype : "", ctype ? "\r\n" : "");
 	n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
+	if (req->method_bit == HTTPD_HEAD || !len) {
+		mg_write(req->conn, head, (size_t)n);
+		return;
+	}
+	/* Two writes are fine because the socket has TCP_NODELAY: without it
+	 * Nagle's algorithm and the client's delayed ACK add 40 ms. */
 	mg_write(req->conn, head, (size_t)n);
-	if (req->method_bit != HTTPD_HEAD && len)
-		mg_write(req->conn, body, len);
+	mg_write(req->conn, body, len);
 }
 
 void httpd_error(struct httpd_req *req, int status, const char *msg)
@@ -175,6 +181,14 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	return 200;
 }
 
+static void on_thread_exit(const struct mg_context *ctx, int thread_type, void *thread_pointer)
+{
+	(void)thread_pointer;
+	struct httpd *h = mg_get_user_data(ctx);
+	if (thread_type == 1 && h && h->thread_exit) /* 1: a worker thread */
+		h->thread_exit();
+}
+
 static int log_civetweb(const struct mg_connection *conn, const char *msg)
 {
 	(void)conn;
@@ -225,6 +239,7 @@ int httpd_start(struct httpd **out, const struct httpd_opts *opts,
 	h->routes = routes;
 	h->nroutes = nroutes;
 	h->max_body = opts->max_body_bytes ? opts->max_body_bytes : (1u << 20);
+	h->thread_exit = opts->thread_exit;
 
 	const char *options[] = {
 		"listening_ports", ports,
@@ -234,11 +249,13 @@ int httpd_start(struct httpd **out, const struct httpd_opts *opts,
 		"keep_alive_timeout_ms", "30000",
 		"request_timeout_ms", "30000",
 		"listen_backlog", "128",
+		"tcp_nodelay", "1",
 		NULL,
 	};
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_civetweb;
+	cb.exit_thread = on_thread_exit;
 
 	static int lib_ready;
 	if (!lib_ready) {

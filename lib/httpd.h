@@ -53,6 +53,9 @@ struct httpd_opts {
 	int threads;             /* worker threads (default 4) */
 	size_t max_header_bytes; /* request line + headers (default 16 KiB) */
 	size_t max_body_bytes;   /* request body limit (default 1 MiB) */
+	/* Optional: called on each worker thread as it ends, to release
+	 * thread-local caches the handlers keep. */
+	void (*thread_exit)(void);
 };
 
 /* Start serving. routes must stay valid until httpd_stop().

@@ -49,6 +49,15 @@ void mset_free(struct mset *ms)
 	memset(ms, 0, sizeof *ms);
 }
 
+void mset_reset(struct mset *ms)
+{
+	arena_reset(&ms->arena);
+	if (ms->table)
+		memset(ms->table, 0, ms->table_cap * sizeof *ms->table);
+	ms->nfamilies = 0;
+	ms->nseries = 0;
+}
+
 size_t mset_count(const struct mset *ms)
 {
 	return ms->nfamilies;

@@ -35,6 +35,8 @@ struct mset {
 
 void mset_init(struct mset *ms);
 void mset_free(struct mset *ms);
+/* Empty the set but keep its memory (table and arena) for the next use. */
+void mset_reset(struct mset *ms);
 
 /* Find the family called name, or create it with help and type.
  * If the family exists, help and type are left as first given.

@@ -137,6 +137,24 @@ static void add_exporter_metrics(struct mset *ms)
 	}
 }
 
+/* Each worker thread keeps its set, scratch arena and output buffer from
+ * one scrape to the next, so that no memory is mapped and unmapped per
+ * scrape; each holds at most one scrape's worth. Freed as the thread ends. */
+static __thread struct mset ms;
+static __thread struct arena scratch;
+static __thread struct buf out;
+static __thread int ready;
+
+static void scrape_cache_free(void)
+{
+	if (!ready)
+		return;
+	mset_free(&ms);
+	arena_free(&scratch);
+	buf_free(&out);
+	ready = 0;
+}
+
 static void handle_metrics(struct httpd_req *req, void *ctx)
 {
 	(void)ctx;
@@ -147,8 +165,14 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 		httpd_error(req, 503, "too many concurrent scrapes; try again later");
 		return;
 	}
-	struct mset ms;
-	mset_init(&ms);
+	if (!ready) {
+		mset_init(&ms);
+		scratch.block_size = 16384;
+		ready = 1;
+	}
+	mset_reset(&ms);
+	arena_reset(&scratch);
+	buf_reset(&out);
 	struct mfamily *dur = mset_family(&ms, "node_scrape_collector_duration_seconds",
 					  "How long each collector took in this scrape, in seconds.",
 					  METRIC_GAUGE);
@@ -158,7 +182,7 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 	for (int i = 0; collectors[i]; i++) {
 		if (!enabled[i] || !wanted(req, i))
 			continue;
-		struct scrape s = { .ms = &ms, .arena = &req->arena };
+		struct scrape s = { .ms = &ms, .arena = &scratch };
 		double t0 = now_seconds();
 		int rc = collectors[i]->update(&s);
 		double t1 = now_seconds();
@@ -171,13 +195,9 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 	}
 	if (!opt.disable_exporter_metrics)
 		add_exporter_metrics(&ms);
-	struct buf out = BUF_INIT;
-	buf_reserve(&out, 64 * 1024);
 	mset_write(&ms, &out);
-	mset_free(&ms);
 	atomic_fetch_add(&requests_total[0], 1);
 	httpd_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.p, out.len);
-	buf_free(&out);
 	atomic_fetch_sub(&in_flight, 1);
 }
 
@@ -290,6 +310,7 @@ int main(int argc, char **argv)
 		.threads = 8,
 		.max_header_bytes = 8192,
 		.max_body_bytes = 1024,
+		.thread_exit = scrape_cache_free,
 	};
 	struct httpd *h;
 	char err[256];
