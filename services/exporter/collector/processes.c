@@ -1,0 +1,251 @@
+/* processes: node_processes_{pids,threads,max_processes,max_threads} and
+ * the process / thread counts by scheduler state, from /proc/<pid>/stat
+ * and /proc/<pid>/task/<tid>/stat. Off by default, as in node_exporter. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../collector.h"
+
+/* Counts by state ("R", "S", "D", "I", ... on Linux). A few dozen
+ * distinct states at most; more are not counted. */
+#define PROCESSES_MAX_STATES 32
+struct processes_states {
+	size_t n;
+	struct {
+		char state[8];
+		double count;
+	} v[PROCESSES_MAX_STATES];
+};
+
+/* What /proc/<pid>/stat says that this collector uses. */
+struct processes_stat {
+	char state[8];   /* the third field; one character on Linux */
+	long long threads; /* num_threads */
+};
+
+/* Is s a whole signed (or, with is_unsigned, unsigned) decimal integer
+ * that fits 64 bits? node_exporter (procfs) rejects a stat file whose
+ * fields do not scan into their Go integer types. */
+static int processes_int_ok(const char *s, int is_unsigned, long long *out)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-') {
+		if (*p == '-' && is_unsigned)
+			return 0;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return 0;
+	errno = 0;
+	char *end;
+	if (is_unsigned) {
+		unsigned long long v = strtoull(s, &end, 10);
+		if (out)
+			*out = (long long)v;
+	} else {
+		long long v = strtoll(s, &end, 10);
+		if (out)
+			*out = v;
+	}
+	return *end == 0 && errno == 0;
+}
+
+/* Parse the text of /proc/<pid>/stat (modified in place): the command is
+ * between the first '(' and the last ')'; then come the state and 40
+ * integer fields that procfs scans (signedness as in its Go types).
+ * Returns 0 or -EINVAL. */
+int processes_parse_stat(char *text, struct processes_stat *out)
+{
+	/* 1 = unsigned, 0 = signed, for the 40 fields after the state. */
+	static const char unsigned_field[40] = {
+		0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1,
+	};
+	char *l = strchr(text, '(');
+	char *r = strrchr(text, ')');
+	if (!l || !r || r < l || !r[1])
+		return -EINVAL;
+	/* Newlines separate fields as blanks do (Go's Fscan). */
+	for (char *p = r + 2; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	char *f[41];
+	int n = split_fields(r + 2, f, 41);
+	if (n < 41 || !f[0][0] || strlen(f[0]) >= sizeof out->state)
+		return -EINVAL;
+	for (int i = 0; i < 40; i++) {
+		long long v;
+		if (!processes_int_ok(f[i + 1], unsigned_field[i], &v))
+			return -EINVAL;
+		if (i == 16)
+			out->threads = v;
+	}
+	strcpy(out->state, f[0]);
+	return 0;
+}
+
+/* Read a small /proc file into buf (NUL-terminated). Returns 0 or -errno. */
+static int processes_read(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	while (len < size - 1) {
+		ssize_t k = read(fd, buf + len, size - 1 - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	buf[len] = 0;
+	return 0;
+}
+
+/* Errors that mean "the process went away meanwhile". */
+static int processes_vanished(int rc)
+{
+	return rc == -ENOENT || rc == -ESRCH;
+}
+
+static int processes_is_pid(const char *name)
+{
+	if (!*name)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return strlen(name) <= 18;
+}
+
+static void processes_count(struct processes_states *st, const char *state)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		if (!strcmp(st->v[i].state, state)) {
+			st->v[i].count++;
+			return;
+		}
+	}
+	if (st->n == PROCESSES_MAX_STATES)
+		return;
+	strcpy(st->v[st->n].state, state); /* shorter than 8: see processes_parse_stat */
+	st->v[st->n++].count = 1;
+}
+
+/* Count the states of pid's threads (the main thread gets the process's
+ * own state). Returns 0 or -errno. */
+static int processes_threads(struct scrape *s, const char *pid,
+			     const struct processes_stat *ps, struct processes_states *ts)
+{
+	char *dir = cpath(s, exporter_paths.procfs, "%s/task", pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return processes_vanished(-errno) ? 0 : -errno;
+	int rc = 0;
+	struct dirent *de;
+	char buf[2048];
+	while ((de = readdir(d)) != NULL) {
+		if (!processes_is_pid(de->d_name))
+			continue;
+		if (!strcmp(de->d_name, pid)) {
+			processes_count(ts, ps->state);
+			continue;
+		}
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s/stat", dir, de->d_name);
+		int r = processes_read(path, buf, sizeof buf);
+		if (processes_vanished(r))
+			continue;
+		struct processes_stat t;
+		if (r == 0)
+			r = processes_parse_stat(buf, &t);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		processes_count(ts, t.state);
+	}
+	closedir(d);
+	return rc;
+}
+
+static void processes_states_add(struct scrape *s, const char *family, const char *help,
+				 const char *label, const struct processes_states *st)
+{
+	struct mfamily *f = mset_family(s->ms, family, help, METRIC_GAUGE);
+	for (size_t i = 0; i < st->n; i++) {
+		const char *v = st->v[i].state;
+		mset_add(s->ms, f, st->v[i].count, 1, &label, &v);
+	}
+}
+
+static int processes_update(struct scrape *s)
+{
+	DIR *d = opendir(exporter_paths.procfs);
+	if (!d)
+		return -errno;
+	struct processes_states *ps = arena_alloc(s->arena, sizeof *ps);
+	struct processes_states *ts = arena_alloc(s->arena, sizeof *ts);
+	ps->n = ts->n = 0;
+	double pids = 0, threads = 0;
+	int rc = 0;
+	struct dirent *de;
+	char buf[2048];
+	while ((de = readdir(d)) != NULL) {
+		if (!processes_is_pid(de->d_name))
+			continue;
+		int r = processes_read(cpath(s, exporter_paths.procfs, "%s/stat", de->d_name), buf,
+				       sizeof buf);
+		if (processes_vanished(r))
+			continue;
+		struct processes_stat st;
+		if (r == 0)
+			r = processes_parse_stat(buf, &st);
+		if (r == 0)
+			r = processes_threads(s, de->d_name, &st, ts);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		pids++;
+		threads += (double)st.threads;
+		processes_count(ps, st.state);
+	}
+	closedir(d);
+	if (rc < 0)
+		return rc;
+
+	mset_gauge(s->ms, "node_processes_threads", "Threads of all processes together.",
+		   threads, NULL);
+	uint64_t max;
+	rc = read_u64(cpath(s, exporter_paths.procfs, "sys/kernel/threads-max"), &max);
+	if (rc < 0)
+		return rc;
+	mset_gauge(s->ms, "node_processes_max_threads",
+		   "Most threads the kernel allows (kernel.threads-max).", (double)max, NULL);
+	processes_states_add(s, "node_processes_state", "Processes by scheduler state.", "state",
+			     ps);
+	processes_states_add(s, "node_processes_threads_state", "Threads by scheduler state.",
+			     "thread_state", ts);
+	rc = read_u64(cpath(s, exporter_paths.procfs, "sys/kernel/pid_max"), &max);
+	if (rc < 0)
+		return rc;
+	mset_gauge(s->ms, "node_processes_pids", "Processes (PIDs in use).", pids, NULL);
+	mset_gauge(s->ms, "node_processes_max_processes",
+		   "Highest PID the kernel hands out (kernel.pid_max).", (double)max, NULL);
+	return 0;
+}
+
+const struct collector processes_collector = { "processes", 0, processes_update, NULL, NULL };
