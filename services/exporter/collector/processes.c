@@ -56,15 +56,21 @@ static int processes_int_ok(const char *s, int is_unsigned, long long *out)
 }
 
 /* Parse the text of /proc/<pid>/stat (modified in place): the command is
- * between the first '(' and the last ')'; then come the state and 40
- * integer fields that procfs scans (signedness as in its Go types).
- * Returns 0 or -EINVAL. */
+ * between the first '(' and the last ')'; then come the state and the 39
+ * integer fields that procfs scans (ppid .. delayacct_blkio_ticks), each
+ * of which must fit its Go type's signedness. A state of 8 or more
+ * characters is rejected too (Linux writes one). Returns 0 or -EINVAL. */
 int processes_parse_stat(char *text, struct processes_stat *out)
 {
-	/* 1 = unsigned, 0 = signed, for the 40 fields after the state. */
-	static const char unsigned_field[40] = {
-		0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1,
-		0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1,
+	/* 1 = unsigned, 0 = signed, for the 39 fields after the state. */
+	static const char unsigned_field[39] = {
+		0, 0, 0, 0, 0,             /* ppid pgrp session tty_nr tpgid */
+		1, 1, 1, 1, 1, 1, 1,       /* flags minflt cminflt majflt cmajflt utime stime */
+		0, 0, 0, 0, 0, 0,          /* cutime cstime priority nice num_threads itrealvalue */
+		1, 1, 0, 1,                /* starttime vsize rss rsslim */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* startcode .. cnswap */
+		0, 0,                      /* exit_signal processor */
+		1, 1, 1,                   /* rt_priority policy delayacct_blkio_ticks */
 	};
 	char *l = strchr(text, '(');
 	char *r = strrchr(text, ')');
@@ -74,11 +80,11 @@ int processes_parse_stat(char *text, struct processes_stat *out)
 	for (char *p = r + 2; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	char *f[41];
-	int n = split_fields(r + 2, f, 41);
-	if (n < 41 || !f[0][0] || strlen(f[0]) >= sizeof out->state)
+	char *f[40];
+	int n = split_fields(r + 2, f, 40);
+	if (n < 40 || strlen(f[0]) >= sizeof out->state)
 		return -EINVAL;
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < 39; i++) {
 		long long v;
 		if (!processes_int_ok(f[i + 1], unsigned_field[i], &v))
 			return -EINVAL;
