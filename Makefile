@@ -35,7 +35,10 @@ ASAN_LDFLAGS:= -fsanitize=address,undefined -pthread
 LIB_SRC      := $(wildcard lib/*.c)
 EXPORTER_SRC := $(wildcard services/exporter/*.c services/exporter/collector/*.c)
 EXPORTER_LIB := $(filter-out services/exporter/main.c,$(EXPORTER_SRC))
+PROMQL_SRC   := $(wildcard services/tsdb/promql/*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c tests/unit/*/*.c)
+PROMQLTEST_SRC := $(wildcard tests/promql/*.c)
+PROMQL_SUITE := ../shared/conformance/promql/v2.42
 FUZZ_SRC     := $(wildcard tests/fuzz/*.c)
 
 musl_obj = $(patsubst %.c,$(B)/musl/%.o,$(1))
@@ -43,7 +46,7 @@ asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 
 BINS := $(B)/bin/pharos-exporter
 
-.PHONY: all setup deps run test unit integration bench fuzz clean FORCE
+.PHONY: all setup deps run test unit promql-test integration bench fuzz clean FORCE
 all: $(BINS)
 
 # ---- machine setup and third-party libraries (Debian source packages) ----
@@ -90,17 +93,31 @@ $(B)/asan/bin/pharos-exporter: $(call asan_obj,$(EXPORTER_SRC) $(LIB_SRC))
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb
 
 # ---- tests ----
-$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(LIB_SRC))
+$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC))
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lm
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
 
 unit: $(B)/asan/unit-tests
 	$(B)/asan/unit-tests
 
+# Prometheus's own PromQL test scripts (promqltest format), run by our
+# runner; cases listed in tests/promql/expected-failures.txt may fail,
+# any other failure fails the target.
+$(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC) $(LIB_SRC))
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
+
+promql-test: $(if $(PROMQLTEST_SRC),$(B)/asan/promqltest)
+ifneq ($(PROMQLTEST_SRC),)
+	@if [ -d $(PROMQL_SUITE) ]; then \
+	  $(B)/asan/promqltest --expected-failures tests/promql/expected-failures.txt $(PROMQL_SUITE)/*.test; \
+	else echo "promql-test: skipped: $(PROMQL_SUITE) is absent"; fi
+endif
+
 integration: $(BINS) $(B)/asan/bin/pharos-exporter
 	PHAROS_BIN=$(abspath $(B)/bin) PHAROS_ASAN_BIN=$(abspath $(B)/asan/bin) /usr/bin/python3 -m pytest -q tests/integration
 
-test: unit integration
+test: unit promql-test integration
 
 run: $(BINS)
 	$(B)/bin/pharos-exporter
@@ -112,7 +129,7 @@ bench: $(BINS)
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
 $(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(LIB_SRC) $(DEPS)/asan/.stamp
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
 fuzz: $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 	@for f in $^; do echo "fuzz: $$f (20 s)"; $$f -max_total_time=20 -max_len=65536 || exit 1; done
 

@@ -15,7 +15,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 SRC=$TOP/build/deps/src
 OUT=$TOP/build/deps/$FLAVOUR
 INC=$TOP/build/deps/include
-PKGS="lmdb=0.9.24-1 libyaml=0.2.5-1 bearssl=0.6+dfsg.1-3 civetweb=1.15+dfsg-4"
+PKGS="lmdb=0.9.24-1 libyaml=0.2.5-1 bearssl=0.6+dfsg.1-3 civetweb=1.15+dfsg-4 pcre2=10.42-1"
 
 case $FLAVOUR in
 musl) CC=musl-gcc; CFLAGS="-Os -ffunction-sections -fdata-sections" ;;
@@ -37,7 +37,7 @@ fi
 for p in $PKGS; do
 	name=${p%%=*}
 	[ -d "$name" ] && continue
-	dsc=$(ls ${name}_*.dsc)
+	dsc=$(ls ${name}_*.dsc | head -1)
 	dpkg-source -q --no-check -x "$dsc" "$name" >/dev/null
 done
 
@@ -84,5 +84,28 @@ if [ ! -f "$OUT/lib/libcivetweb.a" ]; then
 		-DNO_CACHING -DUSE_IPV6 -DSOCKET_TIMEOUT_QUANTUM=200 '-DBUILD_DATE="deps"' \
 		-c civetweb/src/civetweb.c -o $O/civetweb.o
 	ar rcs "$OUT/lib/libcivetweb.a" $O/civetweb.o
+fi
+if [ ! -f "$OUT/lib/libpcre2-8.a" ]; then
+	echo "deps: building pcre2 ($FLAVOUR)"
+	# No autotools: the generic config, 8-bit code units, Unicode, no JIT
+	# (PromQL's regexes are small and compiled once per query).
+	G=$O/pcre2-gen
+	mkdir -p $G $O/pcre2
+	cp pcre2/src/config.h.generic $G/config.h
+	cp pcre2/src/pcre2.h.generic $G/pcre2.h
+	cp pcre2/src/pcre2_chartables.c.dist $G/pcre2_chartables.c
+	for f in auto_possess compile config context convert dfa_match error extuni \
+		find_bracket jit_compile maketables match match_data newline ord2utf \
+		pattern_info script_run serialize string_utils study substitute substring \
+		tables ucd valid_utf xclass; do
+		cc -w -DHAVE_CONFIG_H -DPCRE2_CODE_UNIT_WIDTH=8 -DPCRE2_STATIC -DSUPPORT_PCRE2_8 \
+			-DSUPPORT_UNICODE -DHAVE_MEMMOVE -I$G -Ipcre2/src \
+			-c pcre2/src/pcre2_$f.c -o $O/pcre2/$f.o
+	done
+	cc -w -DHAVE_CONFIG_H -DPCRE2_CODE_UNIT_WIDTH=8 -DPCRE2_STATIC -DSUPPORT_PCRE2_8 \
+		-DSUPPORT_UNICODE -DHAVE_MEMMOVE -I$G -Ipcre2/src \
+		-c $G/pcre2_chartables.c -o $O/pcre2/chartables.o
+	ar rcs "$OUT/lib/libpcre2-8.a" $O/pcre2/*.o
+	cp $G/pcre2.h "$INC/"
 fi
 touch "$OUT/.stamp"
