@@ -31,17 +31,21 @@ def http_get(url, timeout=10, headers=None, method="GET"):
         return e.code, dict(e.headers), e.read()
 
 
-def wait_http(url, timeout=10.0, proc=None):
+def wait_http(url, timeout=10.0, proc=None, want_status=None):
+    """Wait until url answers (with want_status, if given)."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"exited with status {proc.returncode}")
         try:
-            return http_get(url, timeout=2)
+            r = http_get(url, timeout=2)
+            if want_status is None or r[0] == want_status:
+                return r
+            last = f"status {r[0]}"
         except OSError as e:
             last = e
-            time.sleep(0.05)
+        time.sleep(0.05)
     raise RuntimeError(f"{url} did not answer within {timeout}s: {last}")
 
 

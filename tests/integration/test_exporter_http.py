@@ -178,7 +178,7 @@ scrape_configs:
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{pport}"
-        wait_http(base + "/-/ready", proc=p)
+        wait_http(base + "/-/ready", proc=p, timeout=30, want_status=200)
         target = None
         deadline = time.time() + 30
         while time.time() < deadline:
