@@ -1,0 +1,260 @@
+/* netstat: node_netstat_<Protocol>_<Field> (untyped) from /proc/net/netstat,
+ * /proc/net/snmp and /proc/net/snmp6, for the fields that match
+ * --collector.netstat.fields. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../collector.h"
+
+static const char *netstat_fields =
+	"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)"
+	"|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)"
+	"|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)"
+	"|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$";
+static struct dev_filter netstat_filter; /* include = the fields pattern */
+
+static struct flag netstat_flags[] = {
+	{ "collector.netstat.fields", FLAG_STRING, &netstat_fields,
+	  "Regexp of <Protocol>_<Field> names the netstat collector reports.", 0 },
+	{ 0 },
+};
+
+static int netstat_setup(void)
+{
+	return dev_filter_init(&netstat_filter, netstat_fields, NULL, "collector.netstat.fields");
+}
+
+/* musl's regexec takes ~100 us for the default pattern, and a scrape
+ * checks some 350 keys; the keys are the kernel's field names, the same in
+ * every scrape, so each answer is kept. The table is bounded: keys beyond
+ * it (or longer than a slot) are matched every time. */
+#define NS_CACHE_SLOTS 1024
+#define NS_CACHE_KEY 48
+
+static struct {
+	char key[NS_CACHE_KEY];
+	signed char match; /* 0: empty slot, 1: matches, -1: does not */
+} ns_cache[NS_CACHE_SLOTS];
+static size_t ns_cache_used;
+static pthread_mutex_t ns_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t ns_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h & (NS_CACHE_SLOTS - 1);
+}
+
+/* Is key one of the configured fields? */
+static int ns_wanted(const char *key)
+{
+	size_t len = strlen(key), h = ns_hash(key);
+	if (len < NS_CACHE_KEY) {
+		pthread_mutex_lock(&ns_cache_lock);
+		for (size_t i = h;; i = (i + 1) & (NS_CACHE_SLOTS - 1)) {
+			if (!ns_cache[i].match)
+				break;
+			if (!strcmp(ns_cache[i].key, key)) {
+				int m = ns_cache[i].match > 0;
+				pthread_mutex_unlock(&ns_cache_lock);
+				return m;
+			}
+		}
+		pthread_mutex_unlock(&ns_cache_lock);
+	}
+	int m = !dev_filter_ignored(&netstat_filter, key);
+	if (len < NS_CACHE_KEY) {
+		pthread_mutex_lock(&ns_cache_lock);
+		if (ns_cache_used < NS_CACHE_SLOTS * 3 / 4) {
+			size_t i = h;
+			while (ns_cache[i].match && strcmp(ns_cache[i].key, key))
+				i = (i + 1) & (NS_CACHE_SLOTS - 1);
+			if (!ns_cache[i].match) {
+				memcpy(ns_cache[i].key, key, len + 1);
+				ns_cache[i].match = m ? 1 : -1;
+				ns_cache_used++;
+			}
+		}
+		pthread_mutex_unlock(&ns_cache_lock);
+	}
+	return m;
+}
+
+/* The three files are merged the way node_exporter merges them: a
+ * protocol's fields come from the last place that protocol appears
+ * (a later header line for it, in the same file or a later file, replaces
+ * all its earlier fields). Each entry remembers the generation of its
+ * protocol; only those of the latest generation are reported. */
+
+#define NETSTAT_MAX_PROTOS 256
+
+struct ns_proto {
+	const char *name;
+	unsigned gen;
+	int seen_in_file; /* for snmp6, whose lines add to one protocol */
+};
+
+struct ns_entry {
+	int proto;
+	unsigned gen;
+	const char *name, *value;
+};
+
+struct ns_state {
+	struct scrape *s;
+	struct ns_proto protos[NETSTAT_MAX_PROTOS];
+	int nprotos;
+	struct ns_entry *e;
+	size_t n, cap;
+};
+
+static int ns_proto(struct ns_state *st, const char *name, size_t len)
+{
+	for (int i = 0; i < st->nprotos; i++)
+		if (strlen(st->protos[i].name) == len && !memcmp(st->protos[i].name, name, len))
+			return i;
+	if (st->nprotos == NETSTAT_MAX_PROTOS)
+		return -1;
+	st->protos[st->nprotos] = (struct ns_proto){ arena_strndup(st->s->arena, name, len), 0, 0 };
+	return st->nprotos++;
+}
+
+static void ns_add(struct ns_state *st, int p, const char *name, const char *value)
+{
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 512;
+		struct ns_entry *e = arena_alloc(st->s->arena, cap * sizeof *e);
+		if (st->n)
+			memcpy(e, st->e, st->n * sizeof *e);
+		st->e = e;
+		st->cap = cap;
+	}
+	st->e[st->n++] = (struct ns_entry){ p, st->protos[p].gen, name, value };
+}
+
+/* Split at single spaces, as Go's strings.Split(line, " "): runs of spaces
+ * give empty fields. Returns the count, at most max. */
+static int ns_split(char *line, char **f, int max)
+{
+	int n = 0;
+	f[n++] = line;
+	for (char *p = line; *p && n < max; p++)
+		if (*p == ' ') {
+			*p = 0;
+			f[n++] = p + 1;
+		}
+	return n;
+}
+
+/* /proc/net/netstat and /proc/net/snmp: pairs of lines "Proto: A B C" and
+ * "Proto: 1 2 3". A pair whose counts differ fails the file. */
+static int ns_parse_pairs(struct ns_state *st, char *text)
+{
+	enum { MAXF = 1024 };
+	char **names = arena_alloc(st->s->arena, 2 * MAXF * sizeof *names);
+	char **vals = names + MAXF;
+	char *hdr;
+	while ((hdr = next_line(&text)) != NULL) {
+		char *vline = next_line(&text);
+		int nn = ns_split(hdr, names, MAXF);
+		int nv = ns_split(vline ? vline : (char[]){ 0 }, vals, MAXF);
+		size_t plen = strlen(names[0]);
+		if (plen == 0 || nn != nv || nn == MAXF)
+			return -EINVAL;
+		int p = ns_proto(st, names[0], plen - 1); /* drop the ':' */
+		if (p < 0)
+			return -EINVAL;
+		st->protos[p].gen++;
+		for (int i = 1; i < nn; i++)
+			ns_add(st, p, names[i], vals[i]);
+	}
+	return 0;
+}
+
+/* /proc/net/snmp6: "Ip6InReceives   7" lines; the protocol ends at the
+ * first '6' of the name. Other lines are skipped. */
+static void ns_parse_snmp6(struct ns_state *st, char *text)
+{
+	for (int i = 0; i < st->nprotos; i++)
+		st->protos[i].seen_in_file = 0;
+	char *line;
+	while ((line = next_line(&text)) != NULL) {
+		char *f[2];
+		if (split_fields(line, f, 2) < 2)
+			continue;
+		char *six = strchr(f[0], '6');
+		if (!six)
+			continue;
+		int p = ns_proto(st, f[0], (size_t)(six - f[0]) + 1);
+		if (p < 0)
+			continue;
+		if (!st->protos[p].seen_in_file) {
+			st->protos[p].seen_in_file = 1;
+			st->protos[p].gen++;
+		}
+		ns_add(st, p, six + 1, f[1]);
+	}
+}
+
+/* Parse the three files' text (modified in place; snmp6 may be NULL when
+ * the file does not exist) and add the fields whose "<Proto>_<Field>"
+ * matches filter (NULL: all). Returns 0, or -EINVAL if a file is malformed
+ * or a value is not a number (then nothing is added). */
+int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
+		  const struct dev_filter *filter)
+{
+	struct ns_state *st = arena_alloc(s->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	st->s = s;
+	if (ns_parse_pairs(st, netstat) < 0 || ns_parse_pairs(st, snmp) < 0)
+		return -EINVAL;
+	if (snmp6)
+		ns_parse_snmp6(st, snmp6);
+	double *v = arena_alloc(s->arena, (st->n ? st->n : 1) * sizeof *v);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct ns_entry *e = &st->e[i];
+		if (e->gen != st->protos[e->proto].gen)
+			continue;
+		if (parse_double(e->value, &v[i]) != 0)
+			return -EINVAL;
+	}
+	/* Newest first: for a field repeated within one protocol the last
+	 * value wins, and the metric set keeps the first series it gets. */
+	for (size_t i = st->n; i-- > 0;) {
+		const struct ns_entry *e = &st->e[i];
+		if (e->gen != st->protos[e->proto].gen)
+			continue;
+		char key[256];
+		snprintf(key, sizeof key, "%s_%s", st->protos[e->proto].name, e->name);
+		if (filter == &netstat_filter ? !ns_wanted(key)
+					       : filter && dev_filter_ignored(filter, key))
+			continue;
+		char name[300], help[300];
+		snprintf(name, sizeof name, "node_netstat_%s", key);
+		snprintf(help, sizeof help, "Kernel network statistic %s %s from /proc/net.",
+			 st->protos[e->proto].name, e->name);
+		mset_untyped(s->ms, name, help, v[i], NULL);
+	}
+	return 0;
+}
+
+static int netstat_update(struct scrape *s)
+{
+	char *netstat = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/netstat"));
+	if (!netstat)
+		return -errno;
+	char *snmp = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/snmp"));
+	if (!snmp)
+		return -errno;
+	char *snmp6 = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/snmp6"));
+	if (!snmp6 && errno != ENOENT)
+		return -errno; /* a missing snmp6 only means IPv6 is off */
+	return netstat_parse(s, netstat, snmp, snmp6, &netstat_filter);
+}
+
+const struct collector netstat_collector = { "netstat", 1, netstat_update, netstat_flags,
+					     netstat_setup };
