@@ -46,7 +46,7 @@ asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 
 BINS := $(B)/bin/pharos-exporter
 
-.PHONY: all setup deps run test unit promql-test integration bench fuzz clean FORCE
+.PHONY: all setup deps run test unit promql-test integration bench fuzz fuzz-smoke clean FORCE
 all: $(BINS)
 
 # ---- machine setup and third-party libraries (Debian source packages) ----
@@ -117,7 +117,7 @@ endif
 integration: $(BINS) $(B)/asan/bin/pharos-exporter
 	PHAROS_BIN=$(abspath $(B)/bin) PHAROS_ASAN_BIN=$(abspath $(B)/asan/bin) /usr/bin/python3 -m pytest -q tests/integration
 
-test: unit promql-test integration
+test: unit promql-test integration fuzz-smoke
 
 run: $(BINS)
 	$(B)/bin/pharos-exporter
@@ -127,11 +127,19 @@ bench: $(BINS)
 
 # ---- fuzzing (clang + libFuzzer) ----
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
-$(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(LIB_SRC) $(DEPS)/asan/.stamp
+$(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) $(B)/gen/collector_list.h $(DEPS)/asan/.stamp
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
-fuzz: $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
-	@for f in $^; do echo "fuzz: $$f (20 s)"; $$f -max_total_time=20 -max_len=65536 || exit 1; done
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+fuzz: $(FUZZ_BINS)
+	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; mkdir -p $(B)/fuzz/corpus-$$n; \
+	  echo "fuzz: $$n (20 s)"; $$f -max_total_time=20 -max_len=65536 $(B)/fuzz/corpus-$$n $$c || exit 1; done
+
+# In `make test`: every target replays its seed corpus, then 2000 new inputs.
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; \
+	  $$f -runs=2000 -max_len=16384 $$c >$(B)/fuzz/$$n.log 2>&1 || { tail -40 $(B)/fuzz/$$n.log; exit 1; }; \
+	  echo "fuzz-smoke: $$n: $$(grep -o 'Done [0-9]* runs' $(B)/fuzz/$$n.log)"; done
 
 clean:
 	rm -rf $(B)/musl $(B)/asan $(B)/bin $(B)/fuzz
