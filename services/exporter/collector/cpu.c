@@ -31,7 +31,7 @@ static struct dev_filter cpu_flags_filter, cpu_bugs_filter;
 
 static struct flag cpu_flags[] = {
 	{ "collector.cpu.guest", FLAG_BOOL, &cpu_guest,
-	  "Export node_cpu_guest_seconds_total (default on).", 0 },
+	  "Export node_cpu_guest_seconds_total.", 0 },
 	{ "collector.cpu.info", FLAG_BOOL, &cpu_info,
 	  "Export node_cpu_info from /proc/cpuinfo.", 0 },
 	{ "collector.cpu.info.flags-include", FLAG_STRING, &cpu_flags_include,
