@@ -19,7 +19,9 @@
  * Prometheus: fully anchored, Go's syntax; they are compiled with PCRE2
  * (see docs/promql-regex.md for how RE2 semantics are kept and which
  * PCRE2-only syntax is refused). A matcher lives in an arena too, compiled
- * regex included: nothing to free but the arena.
+ * regex included: nothing to free but the arena. The matcher functions are
+ * implemented in services/tsdb/promql/labels_matcher.c, since only the
+ * binaries that link the PromQL library link PCRE2.
  *
  * Thread safety: label sets and initialised matchers are read-only and may
  * be shared between threads; labels_matcher_matches() is thread-safe (it
