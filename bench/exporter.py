@@ -96,7 +96,7 @@ def measure(argv):
 
 
 def main():
-    ours = os.path.join(ROOT, "build", "bin", "pharos-exporter")
+    ours = os.path.join(os.environ.get("PHAROS_BIN", os.path.join(ROOT, "build", "bin")), "pharos-exporter")
     ref = "/usr/bin/prometheus-node-exporter"
     if not os.path.exists(ref):
         print(f"exporter bench skipped: {ref} not installed")

@@ -330,7 +330,8 @@ static void write_family(struct buf *out, struct mfamily *f, struct msample **tm
 
 void mset_write(struct mset *ms, struct buf *out)
 {
-	struct mfamily **fams = xmalloc((ms->nfamilies ? ms->nfamilies : 1) * sizeof *fams);
+	/* Scratch arrays come from the set's arena (no malloc per write). */
+	struct mfamily **fams = arena_alloc(&ms->arena, (ms->nfamilies ? ms->nfamilies : 1) * sizeof *fams);
 	size_t n = 0, maxs = 1;
 	for (size_t i = 0; i < ms->table_cap; i++)
 		if (ms->table[i]) {
@@ -339,10 +340,8 @@ void mset_write(struct mset *ms, struct buf *out)
 				maxs = ms->table[i]->nsamples;
 		}
 	qsort(fams, n, sizeof *fams, family_cmp);
-	struct msample **tmp = xmalloc(maxs * sizeof *tmp);
+	struct msample **tmp = arena_alloc(&ms->arena, maxs * sizeof *tmp);
 	for (size_t i = 0; i < n; i++)
 		if (fams[i]->nsamples) /* the Go client skips empty families */
 			write_family(out, fams[i], tmp);
-	free(tmp);
-	free(fams);
 }

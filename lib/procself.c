@@ -1,5 +1,7 @@
 #include "procself.h"
 
+#include "dirscan.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,18 +10,20 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+static int count_one(const char *name, unsigned char type, void *ctx)
+{
+	(void)name;
+	(void)type;
+	++*(int *)ctx;
+	return 0;
+}
+
 static int count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
 	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the descriptor opendir holds */
+	if (dirscan("/proc/self/fd", count_one, &n) < 0)
+		return -1;
+	return n - 1; /* the descriptor dirscan holds */
 }
 
 /* The boot time never changes: read /proc/stat (a large file) once. */

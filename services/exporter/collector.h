@@ -103,12 +103,15 @@ char *sanitize_name(struct scrape *s, const char *name);
 struct dev_filter {
 	int has_include, has_exclude;
 	void *include, *exclude; /* regex_t *, owned */
+	void *cache;             /* name -> verdict memo, owned; see below */
 };
 /* Compile the include/exclude patterns (either may be NULL or "").
  * Returns 0 or -1 after printing the error naming flag_name. */
 int dev_filter_init(struct dev_filter *f, const char *include, const char *exclude,
 		    const char *flag_name);
-/* Should name be skipped? */
+/* Should name be skipped? Thread-safe. Verdicts are remembered per name
+ * (device names rarely change, and musl's regexec allocates on every
+ * call), up to a bounded number of names. */
 int dev_filter_ignored(const struct dev_filter *f, const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lib/dirscan.h"
 #include "../../lib/log.h"
 
 struct exporter_paths exporter_paths = { "/proc", "/sys", "/", "/run/udev/data" };
@@ -64,16 +66,40 @@ int read_file(const char *path, struct buf *b)
 
 char *read_file_arena(struct scrape *s, const char *path)
 {
-	struct buf b = BUF_INIT;
-	int rc = read_file(path, &b);
-	if (rc < 0) {
-		buf_free(&b);
-		errno = -rc;
+	/* Read straight into the scrape arena (no malloc per file): most
+	 * /proc and /sys files fit the first 16 KiB chunk; a larger one moves
+	 * to a chunk twice the size, the old one staying in the arena until
+	 * the scrape ends. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
+	size_t cap = 16384, len = 0;
+	char *p = arena_alloc(s->arena, cap);
+	for (;;) {
+		if (len + 1 == cap) {
+			if (cap >= COLLECTOR_MAX_FILE)
+				break;
+			char *q = arena_alloc(s->arena, cap * 2);
+			memcpy(q, p, len);
+			p = q;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, p + len, cap - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
 	}
-	char *out = arena_strndup(s->arena, b.p, b.len);
-	buf_free(&b);
-	return out;
+	close(fd);
+	p[len] = 0;
+	return p;
 }
 
 int read_line(const char *path, char *out, size_t outlen)
@@ -147,30 +173,38 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct list_dir_ctx {
+	struct scrape *s;
+	char **v;
+	size_t n, cap;
+};
+
+static int list_dir_add(const char *name, unsigned char type, void *p)
+{
+	(void)type;
+	struct list_dir_ctx *c = p;
+	if (c->n == c->cap) {
+		/* Grow an arena array (no malloc): doubling leaves at most as
+		 * much again behind in the arena, freed with the scrape. */
+		char **w = arena_alloc(c->s->arena, c->cap * 2 * sizeof *w);
+		memcpy(w, c->v, c->n * sizeof *w);
+		c->v = w;
+		c->cap *= 2;
+	}
+	c->v[c->n++] = arena_strdup(c->s->arena, name);
+	return c->n >= 100000; /* a directory this large is not a sysfs class */
+}
+
 int list_dir(struct scrape *s, const char *path, char ***names)
 {
-	DIR *d = opendir(path);
-	if (!d)
-		return -errno;
-	size_t n = 0, cap = 16;
-	char **v = xmalloc(cap * sizeof *v);
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap)
-			v = xrealloc(v, (cap *= 2) * sizeof *v);
-		v[n++] = arena_strdup(s->arena, de->d_name);
-		if (n >= 100000) /* a directory this large is not a sysfs class */
-			break;
-	}
-	closedir(d);
-	qsort(v, n, sizeof *v, str_cmp);
-	char **out = arena_alloc(s->arena, (n ? n : 1) * sizeof *out);
-	memcpy(out, v, n * sizeof *out);
-	free(v);
-	*names = out;
-	return (int)n;
+	struct list_dir_ctx c = { s, NULL, 0, 32 };
+	c.v = arena_alloc(s->arena, c.cap * sizeof *c.v);
+	int rc = dirscan(path, list_dir_add, &c);
+	if (rc < 0)
+		return rc;
+	qsort(c.v, c.n, sizeof *c.v, str_cmp);
+	*names = c.v;
+	return (int)c.n;
 }
 
 int split_fields(char *line, char **fields, int max)
@@ -268,10 +302,34 @@ static void *compile_re(const char *pattern, const char *flag_name)
 	return re;
 }
 
+/* The memo of dev_filter verdicts: open addressing over a fixed table;
+ * when it fills up it is emptied and starts over. */
+#define FILTER_MEMO_SLOTS 256
+#define FILTER_MEMO_NAME 48
+struct filter_memo {
+	pthread_mutex_t lock;
+	size_t used;
+	struct {
+		char name[FILTER_MEMO_NAME]; /* "" = free */
+		int ignored;
+	} slot[FILTER_MEMO_SLOTS];
+};
+
+static size_t memo_hash(const char *s)
+{
+	size_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
 int dev_filter_init(struct dev_filter *f, const char *include, const char *exclude,
 		    const char *flag_name)
 {
 	memset(f, 0, sizeof *f);
+	struct filter_memo *m = xcalloc(1, sizeof *m);
+	pthread_mutex_init(&m->lock, NULL);
+	f->cache = m;
 	if (include && *include) {
 		if (!(f->include = compile_re(include, flag_name)))
 			return -1;
@@ -285,11 +343,41 @@ int dev_filter_init(struct dev_filter *f, const char *include, const char *exclu
 	return 0;
 }
 
-int dev_filter_ignored(const struct dev_filter *f, const char *name)
+static int dev_filter_match(const struct dev_filter *f, const char *name)
 {
 	if (f->has_exclude && regexec(f->exclude, name, 0, NULL, 0) == 0)
 		return 1;
 	if (f->has_include && regexec(f->include, name, 0, NULL, 0) != 0)
 		return 1;
 	return 0;
+}
+
+int dev_filter_ignored(const struct dev_filter *f, const char *name)
+{
+	if (!f->has_include && !f->has_exclude)
+		return 0;
+	struct filter_memo *m = f->cache;
+	if (!m || strlen(name) >= FILTER_MEMO_NAME)
+		return dev_filter_match(f, name);
+	pthread_mutex_lock(&m->lock);
+	size_t i = memo_hash(name) % FILTER_MEMO_SLOTS;
+	while (m->slot[i].name[0]) {
+		if (!strcmp(m->slot[i].name, name)) {
+			int v = m->slot[i].ignored;
+			pthread_mutex_unlock(&m->lock);
+			return v;
+		}
+		i = (i + 1) % FILTER_MEMO_SLOTS;
+	}
+	int v = dev_filter_match(f, name);
+	if (m->used + 1 >= FILTER_MEMO_SLOTS * 3 / 4) {
+		memset(m->slot, 0, sizeof m->slot);
+		m->used = 0;
+		i = memo_hash(name) % FILTER_MEMO_SLOTS;
+	}
+	strcpy(m->slot[i].name, name);
+	m->slot[i].ignored = v;
+	m->used++;
+	pthread_mutex_unlock(&m->lock);
+	return v;
 }

@@ -2,6 +2,7 @@
  * names, labels and flags. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -137,22 +138,59 @@ static void add_exporter_metrics(struct mset *ms)
 	}
 }
 
-/* Each worker thread keeps its set, scratch arena and output buffer from
- * one scrape to the next, so that no memory is mapped and unmapped per
- * scrape; each holds at most one scrape's worth. Freed as the thread ends. */
-static __thread struct mset ms;
-static __thread struct arena scratch;
-static __thread struct buf out;
-static __thread int ready;
+/* Scrape memory: a small pool of slots, each keeping its metric set,
+ * scratch arena and output buffer from one scrape to the next, so that no
+ * memory is mapped and unmapped per scrape. The pool also bounds how many
+ * scrapes run at once (the machine has few cores; more would only share
+ * them) and so the memory: at most SCRAPE_SLOTS scrapes' worth. */
+#define SCRAPE_SLOTS 2
+struct scrape_slot {
+	struct mset ms;
+	struct arena scratch;
+	struct buf out;
+	int busy;
+};
+static struct scrape_slot slots[SCRAPE_SLOTS];
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_freed = PTHREAD_COND_INITIALIZER;
 
-static void scrape_cache_free(void)
+static void slots_init(void)
 {
-	if (!ready)
-		return;
-	mset_free(&ms);
-	arena_free(&scratch);
-	buf_free(&out);
-	ready = 0;
+	for (int i = 0; i < SCRAPE_SLOTS; i++) {
+		mset_init(&slots[i].ms);
+		slots[i].scratch.block_size = 16384;
+	}
+}
+
+static void slots_free(void)
+{
+	for (int i = 0; i < SCRAPE_SLOTS; i++) {
+		mset_free(&slots[i].ms);
+		arena_free(&slots[i].scratch);
+		buf_free(&slots[i].out);
+	}
+}
+
+static struct scrape_slot *slot_take(void)
+{
+	pthread_mutex_lock(&slot_lock);
+	for (;;) {
+		for (int i = 0; i < SCRAPE_SLOTS; i++)
+			if (!slots[i].busy) {
+				slots[i].busy = 1;
+				pthread_mutex_unlock(&slot_lock);
+				return &slots[i];
+			}
+		pthread_cond_wait(&slot_freed, &slot_lock);
+	}
+}
+
+static void slot_give(struct scrape_slot *sl)
+{
+	pthread_mutex_lock(&slot_lock);
+	sl->busy = 0;
+	pthread_cond_signal(&slot_freed);
+	pthread_mutex_unlock(&slot_lock);
 }
 
 static void handle_metrics(struct httpd_req *req, void *ctx)
@@ -165,24 +203,21 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 		httpd_error(req, 503, "too many concurrent scrapes; try again later");
 		return;
 	}
-	if (!ready) {
-		mset_init(&ms);
-		scratch.block_size = 16384;
-		ready = 1;
-	}
-	mset_reset(&ms);
-	arena_reset(&scratch);
-	buf_reset(&out);
-	struct mfamily *dur = mset_family(&ms, "node_scrape_collector_duration_seconds",
+	struct scrape_slot *sl = slot_take();
+	struct mset *ms = &sl->ms;
+	mset_reset(ms);
+	arena_reset(&sl->scratch);
+	buf_reset(&sl->out);
+	struct mfamily *dur = mset_family(ms, "node_scrape_collector_duration_seconds",
 					  "How long each collector took in this scrape, in seconds.",
 					  METRIC_GAUGE);
-	struct mfamily *ok = mset_family(&ms, "node_scrape_collector_success",
+	struct mfamily *ok = mset_family(ms, "node_scrape_collector_success",
 					 "1 if the collector succeeded in this scrape, else 0.",
 					 METRIC_GAUGE);
 	for (int i = 0; collectors[i]; i++) {
 		if (!enabled[i] || !wanted(req, i))
 			continue;
-		struct scrape s = { .ms = &ms, .arena = &scratch };
+		struct scrape s = { .ms = ms, .arena = &sl->scratch };
 		double t0 = now_seconds();
 		int rc = collectors[i]->update(&s);
 		double t1 = now_seconds();
@@ -190,14 +225,15 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 			log_debug("collector %s failed: %s", collectors[i]->name,
 				  rc < -1 ? strerror(-rc) : "error");
 		const char *n = "collector", *v = collectors[i]->name;
-		mset_add(&ms, dur, t1 - t0, 1, &n, &v);
-		mset_add(&ms, ok, rc < 0 ? 0 : 1, 1, &n, &v);
+		mset_add(ms, dur, t1 - t0, 1, &n, &v);
+		mset_add(ms, ok, rc < 0 ? 0 : 1, 1, &n, &v);
 	}
 	if (!opt.disable_exporter_metrics)
-		add_exporter_metrics(&ms);
-	mset_write(&ms, &out);
+		add_exporter_metrics(ms);
+	mset_write(ms, &sl->out);
 	atomic_fetch_add(&requests_total[0], 1);
-	httpd_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.p, out.len);
+	httpd_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", sl->out.p, sl->out.len);
+	slot_give(sl);
 	atomic_fetch_sub(&in_flight, 1);
 }
 
@@ -310,8 +346,8 @@ int main(int argc, char **argv)
 		.threads = 8,
 		.max_header_bytes = 8192,
 		.max_body_bytes = 1024,
-		.thread_exit = scrape_cache_free,
 	};
+	slots_init();
 	struct httpd *h;
 	char err[256];
 	if (httpd_start(&h, &hopts, routes, sizeof routes / sizeof routes[0], err, sizeof err) != 0)
@@ -328,6 +364,7 @@ int main(int argc, char **argv)
 		pause();
 	log_info("received signal %d, shutting down", (int)stop_signal);
 	httpd_stop(h);
+	slots_free();
 	free(flags);
 	arena_free(&flag_arena);
 	return 0;
