@@ -1,0 +1,14 @@
+/* sysread.h - read a small sysfs attribute the way prometheus/procfs's
+ * SysReadFile does (owner: the thermal_zone and time collectors). */
+#ifndef PHAROS_EXPORTER_SYSREAD_H
+#define PHAROS_EXPORTER_SYSREAD_H
+
+/* The most SYSREAD_MAX bytes one read(2) returns, Unicode white space
+ * trimmed at both ends (strings.TrimSpace). One read only: some drivers
+ * misbehave when read again.
+ * [out] out: SYSREAD_MAX + 1 bytes, NUL-terminated.
+ * Returns 0 or -errno (open or read). */
+#define SYSREAD_MAX 128
+int sysread_trimmed(const char *path, char *out);
+
+#endif
