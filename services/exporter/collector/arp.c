@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../netcollectors.h"
 
 static const char *arp_include = "", *arp_exclude = "";
 static struct dev_filter arp_filter;
@@ -19,29 +20,22 @@ static struct flag arp_flags[] = {
 static int arp_setup(void)
 {
 	/* node_exporter 1.5 accepts both at once (a device must match the
-	 * include pattern and not the exclude one); so does pharos. */
-	struct dev_filter inc, exc;
-	if (dev_filter_init(&inc, arp_include, NULL, "collector.arp.device-include") ||
-	    dev_filter_init(&exc, NULL, arp_exclude, "collector.arp.device-exclude"))
+	 * include pattern and not the exclude one); so does pharos. The
+	 * exclude pattern is checked alone first so that an error names the
+	 * right flag. */
+	static struct dev_filter exclude_alone;
+	if (*arp_exclude && dev_filter_init(&exclude_alone, NULL, arp_exclude,
+					    "collector.arp.device-exclude"))
 		return -1;
-	arp_filter = inc;
-	arp_filter.has_exclude = exc.has_exclude;
-	arp_filter.exclude = exc.exclude;
-	return 0;
+	return dev_filter_init(&arp_filter, arp_include, arp_exclude,
+			       "collector.arp.device-include");
 }
 
 #define ARP_MAX_DEVICES 4096
 
-struct arp_count {
-	const char *device;
-	double n;
-};
-
-/* Count the entries of /proc/net/arp text (modified in place) per device
- * (the last column), skipping the header line ("IP address ..."). As in
+/* The device is the last column; the header line starts with "IP". As in
  * node_exporter, a line with fewer than six columns fails the file.
- * [out] out: up to max devices, in order of first appearance; device
- * names point into text. Returns the number of devices or -EINVAL. */
+ * Devices come out in order of first appearance. */
 int arp_parse(char *text, struct arp_count *out, int max)
 {
 	int n = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../netcollectors.h"
 #include "../netutil.h"
 
 /* The summed columns of /proc/net/stat/nf_conntrack: column index and
@@ -24,12 +25,11 @@ static const struct {
 	{ 16, "search_restart", "Table lookups restarted because the table was resized." },
 };
 #define CT_NSTATS (int)(sizeof ct_stats / sizeof ct_stats[0])
+_Static_assert(sizeof ct_stats / sizeof ct_stats[0] == CONNTRACK_NSTATS, "CONNTRACK_NSTATS");
 
-/* Sum the per-CPU lines of /proc/net/stat/nf_conntrack text (modified in
- * place; the first line is the header). Like prometheus/procfs, every line
- * must have 17 hexadecimal columns, or the file fails.
- * [out] sums: CT_NSTATS values in ct_stats order. Returns 0 or -EINVAL. */
-int conntrack_parse_stat(char *text, double sums[])
+/* Like prometheus/procfs: after the header, every line must have 17
+ * hexadecimal columns, or the file fails. sums follow ct_stats. */
+int conntrack_parse_stat(char *text, double sums[CONNTRACK_NSTATS])
 {
 	for (int i = 0; i < CT_NSTATS; i++)
 		sums[i] = 0;

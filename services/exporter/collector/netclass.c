@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../collector.h"
+#include "../netcollectors.h"
 #include "../netlink.h"
 #include "../netutil.h"
 
@@ -74,27 +75,18 @@ static const struct {
 	{ "type", "protocol_type", METRIC_GAUGE },
 };
 #define NC_NFIELDS (int)(sizeof nc_fields / sizeof nc_fields[0])
+_Static_assert(sizeof nc_fields / sizeof nc_fields[0] == NETCLASS_NFIELDS, "NETCLASS_NFIELDS");
 #define NC_SPEED 14
 
 /* The text files that feed node_network_info. */
 static const char *const nc_strings[] = { "address", "broadcast", "duplex", "ifalias",
 					  "operstate" };
-#define NC_NSTRINGS 5
+#define NC_NSTRINGS NETCLASS_NSTRINGS
 #define NC_OPERSTATE 4
+#define NC_VALUE_MAX NETCLASS_VALUE_MAX
 
-/* sysfs reads are cut at 128 bytes, as prometheus/procfs cuts them. */
-#define NC_VALUE_MAX 128
-
-struct netclass_iface {
-	const char *name;
-	char str[NC_NSTRINGS][NC_VALUE_MAX + 1];
-	int64_t v[NC_NFIELDS];
-	uint32_t have; /* bit i: v[i] was read */
-};
-
-/* Record the (trimmed) content of one file of a device directory. Numbers
- * are read with Go's base-0 syntax ("0x1003" is 4099); like procfs, one
- * that does not parse counts as 0. Unknown file names are ignored. */
+/* "0x1003" is 4099, as Go's ParseInt(s, 0, 64) reads it; procfs keeps the
+ * 0 of a failed parse rather than leaving the value out. */
 void netclass_iface_set(struct netclass_iface *ifc, const char *file, const char *value)
 {
 	for (int i = 0; i < NC_NSTRINGS; i++)
@@ -137,7 +129,6 @@ static void nc_add_up_info(struct scrape *s, const char *dev, int up, const char
 	mset_add(s->ms, f, 1, 6, names, values);
 }
 
-/* Add the families of one device read from sysfs. */
 void netclass_emit(struct scrape *s, const struct netclass_iface *ifc, int ignore_invalid_speed)
 {
 	nc_add_up_info(s, ifc->name, !strcmp(ifc->str[NC_OPERSTATE], "up"), ifc->str[0],
@@ -242,20 +233,6 @@ static int netclass_sysfs_update(struct scrape *s)
 
 /* ---- netlink ---- */
 
-/* What RTM_NEWLINK says about one device; have bits name the optional
- * attributes that were present. */
-struct netclass_link {
-	char name[64];
-	char address[100], broadcast[100], ifalias[NC_VALUE_MAX * 2 + 1];
-	uint16_t type;
-	uint32_t index, flags, mtu, link, group, txqlen;
-	uint32_t carrier_changes, carrier_up, carrier_down;
-	uint8_t carrier, link_mode, operstate;
-	unsigned has_alias : 1, has_carrier : 1, has_changes : 1, has_up : 1, has_down : 1,
-		has_mode : 1, has_group : 1, has_txqlen : 1, has_stats : 1;
-	uint64_t stats[24];
-};
-
 /* Hardware addresses print like Go's net.HardwareAddr: "aa:bb:...". */
 static void nc_hwaddr(const struct nl_attr *a, char *out, size_t outlen)
 {
@@ -267,7 +244,6 @@ static void nc_hwaddr(const struct nl_attr *a, char *out, size_t outlen)
 		o += (size_t)snprintf(out + o, outlen - o, i ? ":%02x" : "%02x", a->data[i]);
 }
 
-/* Parse one RTM_NEWLINK message. Returns 0 or -1 if it is not one. */
 int netclass_parse_link(const struct nl_msg *m, struct netclass_link *l)
 {
 	if (m->type != NL_RTM_NEWLINK || m->len < NL_IFINFO_LEN)
@@ -334,8 +310,6 @@ static const char *const nc_stats[24] = {
 	"receive_compressed_total", "transmit_compressed_total", "receive_nohandler_total",
 };
 
-/* Add the families of one device read over netlink. duplex is ethtool's
- * ("Full", "Half", "Unknown") or "" when ethtool does not know the device. */
 void netclass_emit_link(struct scrape *s, const struct netclass_link *l, const char *duplex,
 			int with_stats)
 {
@@ -371,16 +345,6 @@ void netclass_emit_link(struct scrape *s, const struct netclass_link *l, const c
 			nc_add(s, nc_stats[i], METRIC_GAUGE, (double)l->stats[i], dev);
 }
 
-/* ethtool link modes: device name, speed (Mbit/s, u32) and duplex. */
-struct netclass_linkmode {
-	char name[64];
-	uint32_t speed;
-	int duplex; /* -1: not reported */
-	struct netclass_linkmode *next;
-};
-
-/* Parse one ETHTOOL_MSG_LINKMODES_GET reply (after the genetlink header).
- * Returns 0 or -1 if it names no device. */
 int netclass_parse_linkmode(const unsigned char *data, size_t len, struct netclass_linkmode *lm)
 {
 	memset(lm, 0, sizeof *lm);

@@ -15,6 +15,7 @@
 
 #include "../../../lib/log.h"
 #include "../collector.h"
+#include "../netcollectors.h"
 #include "../netlink.h"
 #include "../netutil.h"
 
@@ -33,6 +34,7 @@ enum {
 	ND_TX_CARRIER, ND_RX_ERRS, ND_RX_DROP, ND_TX_ERRS, ND_TX_DROP,
 	ND_NKEYS
 };
+_Static_assert(ND_NKEYS == NETDEV_NKEYS, "netcollectors.h: NETDEV_NKEYS");
 
 static const char *const netdev_keys[ND_NKEYS] = {
 	"receive_packets", "transmit_packets", "receive_bytes", "transmit_bytes",
@@ -45,14 +47,6 @@ static const char *const netdev_keys[ND_NKEYS] = {
 	"receive_fifo", "receive_frame", "receive_multicast", "transmit_fifo",
 	"transmit_colls", "transmit_carrier", "receive_errs", "receive_drop",
 	"transmit_errs", "transmit_drop",
-};
-
-/* One device's counters; have has bit k set when v[k] is present. */
-struct netdev_dev {
-	char name[64];
-	uint64_t v[ND_NKEYS];
-	uint64_t have;
-	struct netdev_dev *next;
 };
 
 /* ---- flags and their compiled form (set once at start) ---- */
@@ -123,9 +117,7 @@ static int netdev_setup(void)
 
 /* ---- parsing ---- */
 
-/* Fill d from one RTM_NEWLINK message: IFLA_IFNAME and IFLA_STATS64 (184,
- * 192 or more bytes: receive_nohandler needs 192). Returns 0, or -1 if the
- * message lacks either. */
+/* receive_nohandler needs an IFLA_STATS64 of 192 bytes (Linux 4.6). */
 int netdev_parse_link(const struct nl_msg *m, struct netdev_dev *d)
 {
 	if (m->type != NL_RTM_NEWLINK || m->len < NL_IFINFO_LEN)
@@ -151,10 +143,8 @@ int netdev_parse_link(const struct nl_msg *m, struct netdev_dev *d)
 	return 0;
 }
 
-/* Parse /proc/net/dev text (modified in place) into a list in the arena,
- * skipping devices f ignores (f may be NULL). Like prometheus/procfs, the
- * two header lines are skipped and any malformed line fails the whole
- * file. Returns 0 or -EINVAL; *out is the list (NULL if empty). */
+/* Like prometheus/procfs: the two header lines are skipped, the name ends
+ * at the last ':', and 16 decimal columns must follow. */
 int netdev_parse_procfs(struct scrape *s, char *text, const struct dev_filter *f,
 			struct netdev_dev **out)
 {
@@ -212,8 +202,7 @@ static uint64_t nd_take(struct netdev_dev *d, int k)
 	return d->v[k];
 }
 
-/* node_exporter's folding of the kernel's counters into the columns of
- * /proc/net/dev (net/core/net-procfs.c adds the same ones together). */
+/* The same sums net/core/net-procfs.c makes for /proc/net/dev. */
 void netdev_fold_legacy(struct netdev_dev *d)
 {
 	const uint64_t h = d->have;
@@ -250,7 +239,6 @@ void netdev_fold_legacy(struct netdev_dev *d)
 #undef HAS
 }
 
-/* Add every counter of every device in the list as a counter family. */
 void netdev_emit(struct scrape *s, struct netdev_dev *list, int detailed)
 {
 	struct mfamily *fam[ND_NKEYS] = { 0 };
@@ -318,8 +306,8 @@ static int prefix_len(const struct sockaddr *mask)
 	return bits;
 }
 
-/* Go's scope classification in node_exporter's getAddrsInfo. ip is 4 or
- * 16 bytes (IPv4-mapped IPv6 counts as IPv4). */
+/* Go's net.IP predicates as node_exporter's getAddrsInfo applies them;
+ * IPv4-mapped IPv6 counts as IPv4. */
 const char *netdev_addr_scope(const unsigned char *ip, size_t len)
 {
 	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../netcollectors.h"
 
 static const char *netstat_fields =
 	"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)"
@@ -200,10 +201,6 @@ static void ns_parse_snmp6(struct ns_state *st, char *text)
 	}
 }
 
-/* Parse the three files' text (modified in place; snmp6 may be NULL when
- * the file does not exist) and add the fields whose "<Proto>_<Field>"
- * matches filter (NULL: all). Returns 0, or -EINVAL if a file is malformed
- * or a value is not a number (then nothing is added). */
 int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		  const struct dev_filter *filter)
 {

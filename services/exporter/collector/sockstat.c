@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../collector.h"
+#include "../netcollectors.h"
 #include "../netutil.h"
 
 /* The values a protocol line may carry, in output order. */
@@ -13,20 +14,7 @@ enum { SS_INUSE, SS_ORPHAN, SS_TW, SS_ALLOC, SS_MEM, SS_MEMORY, SS_NKEYS };
 static const char *const ss_keys[SS_NKEYS] = { "inuse", "orphan", "tw", "alloc", "mem",
 					       "memory" };
 
-#define SOCKSTAT_MAX_PROTOS 64
-
-struct sockstat_proto {
-	char name[32];
-	int64_t v[SS_NKEYS];
-	unsigned have; /* bit k: v[k] was given (inuse is reported anyway) */
-};
-
-struct sockstat {
-	int has_used;
-	int64_t used;
-	int nprotos;
-	struct sockstat_proto protos[SOCKSTAT_MAX_PROTOS];
-};
+_Static_assert(SS_NKEYS == SOCKSTAT_NKEYS, "SOCKSTAT_NKEYS");
 
 /* Split at single spaces like Go's strings.Split(line, " "). */
 static int ss_split(char *line, char **f, int max)
@@ -41,11 +29,9 @@ static int ss_split(char *line, char **f, int max)
 	return n;
 }
 
-/* Parse one sockstat file's text (modified in place) into *out, the way
- * prometheus/procfs does: "PROTO: key value key value ...", values in Go's
- * integer syntax; a line with fewer than three fields, an odd number of
- * key/value fields or a bad value fails the whole file. Returns 0 or
- * -EINVAL. */
+/* As in prometheus/procfs: "PROTO: key value key value ...", values in
+ * Go's integer syntax; a line with fewer than three fields, an odd number
+ * of key/value fields or a bad value fails the whole file. */
 int sockstat_parse(char *text, struct sockstat *out)
 {
 	memset(out, 0, sizeof *out);
@@ -84,8 +70,6 @@ int sockstat_parse(char *text, struct sockstat *out)
 	return 0;
 }
 
-/* Add the families of one parsed file; page_size turns mem (pages) into
- * mem_bytes. sockets_used comes from the IPv4 file only. */
 void sockstat_emit(struct scrape *s, const struct sockstat *st, int ipv6, long page_size)
 {
 	if (!ipv6 && st->has_used)

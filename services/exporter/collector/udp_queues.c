@@ -4,16 +4,10 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../netcollectors.h"
 #include "../netutil.h"
 
-struct udp_queues_sum {
-	int line;     /* lines seen; the first is the header */
-	double tx, rx;
-};
-
-/* Add one line of /proc/net/udp{,6} (modified in place) to the sums.
- * Returns 0, or -EINVAL for a malformed line (which fails the file, as in
- * prometheus/procfs). */
+/* A malformed line fails the file, as in prometheus/procfs. */
 int udp_queues_line(char *line, void *ctx)
 {
 	struct udp_queues_sum *sum = ctx;
