@@ -95,7 +95,9 @@ struct promql_lexer {
 	size_t len;
 	size_t pos, start;
 	int paren_depth;
+	size_t last_width; /* bytes of the rune read last by the duration scan */
 	bool brace_open, bracket_open, got_colon, done;
+	bool want_duration; /* the token after '[' is a duration */
 	char errmsg[160]; /* storage for an ERROR token's text */
 };
 

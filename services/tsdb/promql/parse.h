@@ -61,6 +61,10 @@ int promql_parse_number(const char *s, size_t len, double *out);
 int promql_parse_selector(const char *s, size_t len, struct arena *arena,
 			  struct promql_node **out, struct promql_error *err);
 
+/* Append v as Go's fmt %v prints a float64 (as Prometheus prints number
+ * literals): "1", "0.5", "1e+06", "-1.5e-07", "+Inf", "-Inf", "NaN". */
+void promql_format_float(double v, struct buf *out);
+
 /* Append "line:col: parse error: msg" (Prometheus's format) to out. */
 void promql_error_format(const struct promql_error *err, struct buf *out);
 
