@@ -109,6 +109,8 @@ struct dev_filter {
  * Returns 0 or -1 after printing the error naming flag_name. */
 int dev_filter_init(struct dev_filter *f, const char *include, const char *exclude,
 		    const char *flag_name);
+/* Release what dev_filter_init() allocated; f becomes empty. */
+void dev_filter_free(struct dev_filter *f);
 /* Should name be skipped? Thread-safe. Verdicts are remembered per name
  * (device names rarely change, and musl's regexec allocates on every
  * call), up to a bounded number of names. */

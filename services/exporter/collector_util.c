@@ -343,6 +343,21 @@ int dev_filter_init(struct dev_filter *f, const char *include, const char *exclu
 	return 0;
 }
 
+void dev_filter_free(struct dev_filter *f)
+{
+	if (f->include)
+		regfree(f->include);
+	if (f->exclude)
+		regfree(f->exclude);
+	free(f->include);
+	free(f->exclude);
+	if (f->cache) {
+		pthread_mutex_destroy(&((struct filter_memo *)f->cache)->lock);
+		free(f->cache);
+	}
+	memset(f, 0, sizeof *f);
+}
+
 static int dev_filter_match(const struct dev_filter *f, const char *name)
 {
 	if (f->has_exclude && regexec(f->exclude, name, 0, NULL, 0) == 0)
