@@ -2,10 +2,12 @@
  * node_disk_filesystem_info, node_disk_device_mapper_info and
  * node_disk_ata_* from the udev database (<udev.data>/b<major>:<minor>). */
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../../lib/log.h"
 #include "../collector.h"
@@ -29,6 +31,21 @@ static struct flag diskstats_flags[] = {
 	  "Deprecated: the old name of --collector.diskstats.device-exclude.", 0 },
 	{ 0 },
 };
+
+/* Release what dev_filter_init allocated: the members collector.h says a
+ * dev_filter owns. */
+static void diskstats_filter_release(struct dev_filter *f)
+{
+	void *re[2] = { f->include, f->exclude };
+	for (int i = 0; i < 2; i++) {
+		if (re[i]) {
+			regfree(re[i]);
+			free(re[i]);
+		}
+	}
+	free(f->cache);
+	memset(f, 0, sizeof *f);
+}
 
 /* Resolve the filter flags as node_exporter does, with one difference:
  * giving only --collector.diskstats.device-include drops the default
@@ -56,14 +73,7 @@ int diskstats_set_filter(const char *exclude, int exclude_given, const char *inc
 		}
 		exclude = NULL;
 	}
-	for (int i = 0; i < 2; i++) {
-		void **slot = i ? &diskstats_filter.include : &diskstats_filter.exclude;
-		if (*slot) {
-			regfree(*slot);
-			free(*slot);
-			*slot = NULL;
-		}
-	}
+	diskstats_filter_release(&diskstats_filter);
 	return dev_filter_init(&diskstats_filter, include, exclude,
 			       include && *include ? "collector.diskstats.device-include"
 						   : "collector.diskstats.device-exclude");
@@ -287,6 +297,28 @@ static void diskstats_add_device(struct scrape *s, const struct diskstats_famili
 	}
 }
 
+/* Read up to size-1 bytes of path into buf (NUL-terminated).
+ * Returns 0 or -errno; *len is the number of bytes read. */
+static int diskstats_read_small(const char *path, char *buf, size_t size, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	while (n < size - 1) {
+		ssize_t k = read(fd, buf + n, size - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = 0;
+	*len = n;
+	return 0;
+}
+
 /* Add the families for /proc/diskstats text (modified in place), reading
  * each reported device's udev file under udev_dir (may be NULL: no udev
  * data). Malformed lines are skipped. Returns the number of devices. */
@@ -300,10 +332,18 @@ int diskstats_parse(struct scrape *s, char *text, const char *udev_dir)
 		struct diskstats_line d;
 		if (diskstats_parse_line(line, &d) != 0 || dev_filter_ignored(&diskstats_filter, d.name))
 			continue;
+		/* Usually a few hundred bytes: read on the stack, or into the
+		 * arena when it does not fit. */
 		struct diskstats_udev u;
-		char *udev = udev_dir ? read_file_arena(s, cpath(s, udev_dir, "b%u:%u", d.major,
-								  d.minor))
-				      : NULL;
+		char small[8192];
+		char *udev = NULL;
+		if (udev_dir) {
+			char path[1024];
+			snprintf(path, sizeof path, "%s/b%u:%u", udev_dir, d.major, d.minor);
+			size_t len = 0;
+			if (diskstats_read_small(path, small, sizeof small, &len) == 0)
+				udev = len < sizeof small - 1 ? small : read_file_arena(s, path);
+		}
 		if (udev)
 			diskstats_udev_parse(udev, &u);
 		else

@@ -29,9 +29,10 @@ static const char *filesystem_old_mp_exclude; /* deprecated names */
 static const char *filesystem_old_fs_exclude;
 static const char *filesystem_timeout_flag = "5s";
 
-/* Set up by filesystem_configure(), read-only afterwards. A NULL regex
- * means the default pattern, matched by code instead. */
-static regex_t *filesystem_mp_re, *filesystem_fs_re;
+/* Set up by filesystem_configure(), read-only afterwards (dev_filter's
+ * memo is thread-safe). A filter without a pattern stands for the default
+ * pattern, matched by code instead. */
+static struct dev_filter filesystem_mp_filter, filesystem_fs_filter;
 static double filesystem_timeout = 5;
 
 static struct flag filesystem_flags[] = {
@@ -103,22 +104,31 @@ int filesystem_parse_duration(const char *s, double *out)
 	return 0;
 }
 
-static int filesystem_compile(regex_t **re, const char *pattern, const char *deflt,
+/* Release what dev_filter_init allocated: the members collector.h says a
+ * dev_filter owns. */
+static void filesystem_filter_release(struct dev_filter *f)
+{
+	void *re[2] = { f->include, f->exclude };
+	for (int i = 0; i < 2; i++) {
+		if (re[i]) {
+			regfree(re[i]);
+			free(re[i]);
+		}
+	}
+	free(f->cache);
+	memset(f, 0, sizeof *f);
+}
+
+/* Make f exclude what pattern matches; the default pattern is left to
+ * code (f stays empty). */
+static int filesystem_compile(struct dev_filter *f, const char *pattern, const char *deflt,
 			      const char *flag)
 {
-	if (*re) {
-		regfree(*re);
-		free(*re);
-		*re = NULL;
-	}
+	filesystem_filter_release(f);
 	if (pattern == deflt || !strcmp(pattern, deflt))
 		return 0;
 	/* An empty pattern matches everything, as in Go; "^" says so in ERE. */
-	struct dev_filter f;
-	if (dev_filter_init(&f, *pattern ? pattern : "^", NULL, flag) != 0)
-		return -1;
-	*re = f.include;
-	return 0;
+	return dev_filter_init(f, NULL, *pattern ? pattern : "^", flag);
 }
 
 /* Resolve the flags as node_exporter does (a deprecated name may replace
@@ -155,9 +165,9 @@ int filesystem_configure(const char *mp_exclude, int mp_given, const char *old_m
 		return -1;
 	}
 	filesystem_timeout = t;
-	if (filesystem_compile(&filesystem_mp_re, mp_exclude, filesystem_default_mp_exclude,
+	if (filesystem_compile(&filesystem_mp_filter, mp_exclude, filesystem_default_mp_exclude,
 			       "collector.filesystem.mount-points-exclude") != 0 ||
-	    filesystem_compile(&filesystem_fs_re, fs_exclude, filesystem_default_fs_exclude,
+	    filesystem_compile(&filesystem_fs_filter, fs_exclude, filesystem_default_fs_exclude,
 			       "collector.filesystem.fs-types-exclude") != 0)
 		return -1;
 	return 0;
@@ -211,11 +221,11 @@ static int filesystem_default_fs_match(const char *fs)
 /* Is this mount left out by the exclude patterns? */
 int filesystem_excluded(const char *mountpoint, const char *fstype)
 {
-	if (filesystem_mp_re ? regexec(filesystem_mp_re, mountpoint, 0, NULL, 0) == 0
-			     : filesystem_default_mp_match(mountpoint))
+	if (filesystem_mp_filter.has_exclude ? dev_filter_ignored(&filesystem_mp_filter, mountpoint)
+					     : filesystem_default_mp_match(mountpoint))
 		return 1;
-	return filesystem_fs_re ? regexec(filesystem_fs_re, fstype, 0, NULL, 0) == 0
-				: filesystem_default_fs_match(fstype);
+	return filesystem_fs_filter.has_exclude ? dev_filter_ignored(&filesystem_fs_filter, fstype)
+						: filesystem_default_fs_match(fstype);
 }
 
 /* One line of a mounts file. Strings point into the parsed text. */

@@ -1,7 +1,6 @@
 /* processes: node_processes_{pids,threads,max_processes,max_threads} and
  * the process / thread counts by scheduler state, from /proc/<pid>/stat
  * and /proc/<pid>/task/<tid>/stat. Off by default, as in node_exporter. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../../lib/dirscan.h"
 #include "../collector.h"
 
 /* Counts by state ("R", "S", "D", "I", ... on Linux). A few dozen
@@ -150,41 +150,78 @@ static void processes_count(struct processes_states *st, const char *state)
 	st->v[st->n++].count = 1;
 }
 
+struct processes_task_walk {
+	const char *dir;                 /* <procfs>/<pid>/task */
+	const char *pid;
+	const struct processes_stat *ps; /* the process's own stat */
+	struct processes_states *ts;
+};
+
+/* dirscan callback for one entry of /proc/<pid>/task. */
+static int processes_task(const char *name, unsigned char type, void *ctx)
+{
+	(void)type;
+	struct processes_task_walk *w = ctx;
+	if (!processes_is_pid(name))
+		return 0;
+	if (!strcmp(name, w->pid)) {
+		processes_count(w->ts, w->ps->state);
+		return 0;
+	}
+	char path[1024], buf[2048];
+	snprintf(path, sizeof path, "%s/%s/stat", w->dir, name);
+	int r = processes_read(path, buf, sizeof buf);
+	if (processes_vanished(r))
+		return 0;
+	struct processes_stat t;
+	if (r == 0)
+		r = processes_parse_stat(buf, &t);
+	if (r < 0)
+		return r;
+	processes_count(w->ts, t.state);
+	return 0;
+}
+
 /* Count the states of pid's threads (the main thread gets the process's
  * own state). Returns 0 or -errno. */
-static int processes_threads(struct scrape *s, const char *pid,
-			     const struct processes_stat *ps, struct processes_states *ts)
+static int processes_threads(const char *pid, const struct processes_stat *ps,
+			     struct processes_states *ts)
 {
-	char *dir = cpath(s, exporter_paths.procfs, "%s/task", pid);
-	DIR *d = opendir(dir);
-	if (!d)
-		return processes_vanished(-errno) ? 0 : -errno;
-	int rc = 0;
-	struct dirent *de;
-	char buf[2048];
-	while ((de = readdir(d)) != NULL) {
-		if (!processes_is_pid(de->d_name))
-			continue;
-		if (!strcmp(de->d_name, pid)) {
-			processes_count(ts, ps->state);
-			continue;
-		}
-		char path[1024];
-		snprintf(path, sizeof path, "%s/%s/stat", dir, de->d_name);
-		int r = processes_read(path, buf, sizeof buf);
-		if (processes_vanished(r))
-			continue;
-		struct processes_stat t;
-		if (r == 0)
-			r = processes_parse_stat(buf, &t);
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		processes_count(ts, t.state);
-	}
-	closedir(d);
-	return rc;
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s/%s/task", exporter_paths.procfs, pid);
+	struct processes_task_walk w = { dir, pid, ps, ts };
+	int rc = dirscan(dir, processes_task, &w);
+	return processes_vanished(rc) ? 0 : rc;
+}
+
+struct processes_walk {
+	struct processes_states *ps, *ts;
+	double pids, threads;
+};
+
+/* dirscan callback for one entry of /proc. */
+static int processes_pid(const char *name, unsigned char type, void *ctx)
+{
+	(void)type;
+	struct processes_walk *w = ctx;
+	if (!processes_is_pid(name))
+		return 0;
+	char path[1024], buf[2048];
+	snprintf(path, sizeof path, "%s/%s/stat", exporter_paths.procfs, name);
+	int r = processes_read(path, buf, sizeof buf);
+	if (processes_vanished(r))
+		return 0;
+	struct processes_stat st;
+	if (r == 0)
+		r = processes_parse_stat(buf, &st);
+	if (r == 0)
+		r = processes_threads(name, &st, w->ts);
+	if (r < 0)
+		return r;
+	w->pids++;
+	w->threads += (double)st.threads;
+	processes_count(w->ps, st.state);
+	return 0;
 }
 
 static void processes_states_add(struct scrape *s, const char *family, const char *help,
@@ -199,39 +236,16 @@ static void processes_states_add(struct scrape *s, const char *family, const cha
 
 static int processes_update(struct scrape *s)
 {
-	DIR *d = opendir(exporter_paths.procfs);
-	if (!d)
-		return -errno;
-	struct processes_states *ps = arena_alloc(s->arena, sizeof *ps);
-	struct processes_states *ts = arena_alloc(s->arena, sizeof *ts);
-	ps->n = ts->n = 0;
-	double pids = 0, threads = 0;
-	int rc = 0;
-	struct dirent *de;
-	char buf[2048];
-	while ((de = readdir(d)) != NULL) {
-		if (!processes_is_pid(de->d_name))
-			continue;
-		int r = processes_read(cpath(s, exporter_paths.procfs, "%s/stat", de->d_name), buf,
-				       sizeof buf);
-		if (processes_vanished(r))
-			continue;
-		struct processes_stat st;
-		if (r == 0)
-			r = processes_parse_stat(buf, &st);
-		if (r == 0)
-			r = processes_threads(s, de->d_name, &st, ts);
-		if (r < 0) {
-			rc = r;
-			break;
-		}
-		pids++;
-		threads += (double)st.threads;
-		processes_count(ps, st.state);
-	}
-	closedir(d);
+	struct processes_walk w;
+	w.ps = arena_alloc(s->arena, sizeof *w.ps);
+	w.ts = arena_alloc(s->arena, sizeof *w.ts);
+	w.ps->n = w.ts->n = 0;
+	w.pids = w.threads = 0;
+	int rc = dirscan(exporter_paths.procfs, processes_pid, &w);
 	if (rc < 0)
 		return rc;
+	double threads = w.threads, pids = w.pids;
+	struct processes_states *ps = w.ps, *ts = w.ts;
 
 	mset_gauge(s->ms, "node_processes_threads", "Threads of all processes together.",
 		   threads, NULL);

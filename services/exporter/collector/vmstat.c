@@ -30,15 +30,26 @@ static int vmstat_default_match(const char *name)
 	return !strncmp(name, "pg", 2) && strstr(name + 2, "fault") != NULL;
 }
 
+/* Release what dev_filter_init allocated: the members collector.h says a
+ * dev_filter owns. */
+static void vmstat_filter_release(struct dev_filter *f)
+{
+	void *re[2] = { f->include, f->exclude };
+	for (int i = 0; i < 2; i++) {
+		if (re[i]) {
+			regfree(re[i]);
+			free(re[i]);
+		}
+	}
+	free(f->cache);
+	memset(f, 0, sizeof *f);
+}
+
 /* Compile pattern as the field filter. Returns 0 or -1 after printing why.
  * A previous filter is released first, so tests may call it again. */
 int vmstat_set_fields(const char *pattern)
 {
-	if (vmstat_filter.include) {
-		regfree(vmstat_filter.include);
-		free(vmstat_filter.include);
-	}
-	memset(&vmstat_filter, 0, sizeof vmstat_filter);
+	vmstat_filter_release(&vmstat_filter);
 	vmstat_fast = !strcmp(pattern, VMSTAT_DEFAULT_FIELDS);
 	if (vmstat_fast)
 		return 0;
