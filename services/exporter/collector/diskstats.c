@@ -3,7 +3,6 @@
  * node_disk_ata_* from the udev database (<udev.data>/b<major>:<minor>). */
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,21 +31,6 @@ static struct flag diskstats_flags[] = {
 	{ 0 },
 };
 
-/* Release what dev_filter_init allocated: the members collector.h says a
- * dev_filter owns. */
-static void diskstats_filter_release(struct dev_filter *f)
-{
-	void *re[2] = { f->include, f->exclude };
-	for (int i = 0; i < 2; i++) {
-		if (re[i]) {
-			regfree(re[i]);
-			free(re[i]);
-		}
-	}
-	free(f->cache);
-	memset(f, 0, sizeof *f);
-}
-
 /* Resolve the filter flags as node_exporter does, with one difference:
  * giving only --collector.diskstats.device-include drops the default
  * exclude pattern (node_exporter 1.5 refuses to start then, a bug fixed
@@ -73,7 +57,7 @@ int diskstats_set_filter(const char *exclude, int exclude_given, const char *inc
 		}
 		exclude = NULL;
 	}
-	diskstats_filter_release(&diskstats_filter);
+	dev_filter_free(&diskstats_filter);
 	return dev_filter_init(&diskstats_filter, include, exclude,
 			       include && *include ? "collector.diskstats.device-include"
 						   : "collector.diskstats.device-exclude");

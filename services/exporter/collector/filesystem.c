@@ -6,7 +6,6 @@
  * --collector.filesystem.mount-timeout once and is then reported with
  * device_error 1 (without asking it) until its call returns. */
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,27 +103,12 @@ int filesystem_parse_duration(const char *s, double *out)
 	return 0;
 }
 
-/* Release what dev_filter_init allocated: the members collector.h says a
- * dev_filter owns. */
-static void filesystem_filter_release(struct dev_filter *f)
-{
-	void *re[2] = { f->include, f->exclude };
-	for (int i = 0; i < 2; i++) {
-		if (re[i]) {
-			regfree(re[i]);
-			free(re[i]);
-		}
-	}
-	free(f->cache);
-	memset(f, 0, sizeof *f);
-}
-
 /* Make f exclude what pattern matches; the default pattern is left to
  * code (f stays empty). */
 static int filesystem_compile(struct dev_filter *f, const char *pattern, const char *deflt,
 			      const char *flag)
 {
-	filesystem_filter_release(f);
+	dev_filter_free(f);
 	if (pattern == deflt || !strcmp(pattern, deflt))
 		return 0;
 	/* An empty pattern matches everything, as in Go; "^" says so in ERE. */

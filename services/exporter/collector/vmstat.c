@@ -1,7 +1,6 @@
 /* vmstat: node_vmstat_<field> (untyped) from /proc/vmstat, for the fields
  * that match --collector.vmstat.fields. */
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,26 +29,11 @@ static int vmstat_default_match(const char *name)
 	return !strncmp(name, "pg", 2) && strstr(name + 2, "fault") != NULL;
 }
 
-/* Release what dev_filter_init allocated: the members collector.h says a
- * dev_filter owns. */
-static void vmstat_filter_release(struct dev_filter *f)
-{
-	void *re[2] = { f->include, f->exclude };
-	for (int i = 0; i < 2; i++) {
-		if (re[i]) {
-			regfree(re[i]);
-			free(re[i]);
-		}
-	}
-	free(f->cache);
-	memset(f, 0, sizeof *f);
-}
-
 /* Compile pattern as the field filter. Returns 0 or -1 after printing why.
  * A previous filter is released first, so tests may call it again. */
 int vmstat_set_fields(const char *pattern)
 {
-	vmstat_filter_release(&vmstat_filter);
+	dev_filter_free(&vmstat_filter);
 	vmstat_fast = !strcmp(pattern, VMSTAT_DEFAULT_FIELDS);
 	if (vmstat_fast)
 		return 0;
