@@ -11,6 +11,8 @@
  * stuck until the abandoned call returns, which then forgets it. While a
  * path is stuck it is not asked again, so each hung mount costs at most one
  * blocked thread, and at most FSSTAT_MAX_HUNG threads are ever blocked.
+ * Helper threads are reused from one batch to the next (a couple stay
+ * parked between scrapes), so a batch normally starts no thread.
  *
  * Thread-safe: several scrapes may call fsstat_batch() at once.
  */

@@ -77,7 +77,7 @@ static int diskstats_setup(void)
 struct diskstats_line {
 	unsigned major, minor;
 	const char *name;  /* points into the line */
-	int nstats;        /* how many of stats[] the line has (11, 15 or 17) */
+	int nstats;        /* how many of stats[] the line has (11 to 17) */
 	uint64_t stats[17];
 };
 

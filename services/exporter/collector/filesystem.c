@@ -83,7 +83,7 @@ int filesystem_parse_duration(const char *s, double *out)
 		num[s - start] = 0;
 		char *end;
 		double v = strtod(num, &end);
-		if (*end || strchr(strchr(num, '.') ? strchr(num, '.') + 1 : "", '.'))
+		if (*end) /* e.g. a second '.' */
 			return -1;
 		size_t best = 0;
 		double mult = 0;
