@@ -13,6 +13,14 @@
 
 /* Recursion guard on top of the parser's own nesting limit. */
 #define EV_MAX_DEPTH 2000
+/* Bounds that keep time arithmetic far from int64 overflow. */
+#define EV_MAX_LOOKBACK_MS (10LL * 365 * 24 * 3600 * 1000)
+#define EV_MAX_TIMEOUT_MS (1000LL * 24 * 3600 * 1000)
+
+static bool time_ok(int64_t t)
+{
+	return t >= -PROMQL_MAX_TIME_MS && t <= PROMQL_MAX_TIME_MS;
+}
 
 const char *promql_errtype_str(enum promql_errtype t)
 {
@@ -461,10 +469,15 @@ static void ev_setup(struct ev *ev, struct promql_querier *q, const struct promq
 	ev->arena = arena;
 	ev->lookback = opts->lookback_delta_ms > 0 ? opts->lookback_delta_ms
 						   : PROMQL_DEFAULT_LOOKBACK_MS;
+	if (ev->lookback > EV_MAX_LOOKBACK_MS)
+		ev->lookback = EV_MAX_LOOKBACK_MS;
 	ev->max_samples = opts->max_samples > 0 ? opts->max_samples : PROMQL_DEFAULT_MAX_SAMPLES;
 	ev->default_step = opts->default_subquery_step_ms > 0 ? opts->default_subquery_step_ms
 							     : PROMQL_DEFAULT_SUBQUERY_STEP_MS;
-	ev->deadline_ns = opts->timeout_ms > 0 ? now_ns() + opts->timeout_ms * 1000000 : 0;
+	int64_t timeout = opts->timeout_ms ? opts->timeout_ms : PROMQL_DEFAULT_TIMEOUT_MS;
+	if (timeout > EV_MAX_TIMEOUT_MS)
+		timeout = EV_MAX_TIMEOUT_MS;
+	ev->deadline_ns = timeout > 0 ? now_ns() + timeout * 1000000 : 0;
 	ev->cancel = opts->cancel;
 	*cur = 0;
 	*tick = 0;
@@ -519,6 +532,8 @@ int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr
 	ev.start = ev.end = ev.qstart = ev.qend = t;
 	ev.interval = 1;
 	memset(out, 0, sizeof *out);
+	if (!time_ok(t))
+		return ev_fail(&ev, PROMQL_ERRTYPE_BAD_DATA, "the evaluation time is out of range");
 
 	enum promql_value_type type = promql_node_type(expr);
 	const struct promql_node *inner = ev_unparen(expr);
@@ -586,6 +601,8 @@ int promql_eval_range(struct promql_querier *q, const struct promql_node *expr, 
 	if (step <= 0)
 		return ev_fail(&ev, PROMQL_ERRTYPE_BAD_DATA,
 			       "the query step must be a positive duration");
+	if (!time_ok(start) || !time_ok(end))
+		return ev_fail(&ev, PROMQL_ERRTYPE_BAD_DATA, "the time range is out of range");
 	if (end < start)
 		return ev_fail(&ev, PROMQL_ERRTYPE_BAD_DATA,
 			       "the end of the range must not be before its start");

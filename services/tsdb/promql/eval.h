@@ -32,6 +32,10 @@
 #define PROMQL_DEFAULT_MAX_SAMPLES 50000000
 #define PROMQL_DEFAULT_SUBQUERY_STEP_MS (60 * 1000)
 #define PROMQL_MAX_POINTS_PER_SERIES 11000
+#define PROMQL_DEFAULT_TIMEOUT_MS (2 * 60 * 1000)
+/* Query times (and start/end of range queries) must lie within
+ * +-PROMQL_MAX_TIME_MS, so that no time arithmetic can overflow. */
+#define PROMQL_MAX_TIME_MS 4000000000000000000LL
 
 /* Evaluation error code (PROMQL_ERR_PARSE, -1, is the parser's). */
 #define PROMQL_ERR_EVAL (-2)
@@ -55,11 +59,13 @@ struct promql_eval_error {
 };
 
 struct promql_eval_opts {
-	/* How far back a vector selector looks for a sample; 0 = 5m. */
+	/* How far back a vector selector looks for a sample; 0 = 5m; at
+	 * most 10 years. */
 	int64_t lookback_delta_ms;
 	/* Most samples held in memory at once; 0 = 50,000,000. */
 	int64_t max_samples;
-	/* Wall-clock budget from the start of the call, in ms; 0 = none. */
+	/* Wall-clock budget from the start of the call, in ms; 0 = 2m (as
+	 * Prometheus's default), negative = none. */
 	int64_t timeout_ms;
 	/* Step of a subquery written without one ([5m:]); 0 = 1m. Prometheus
 	 * uses its global evaluation interval. */
@@ -121,7 +127,7 @@ struct promql_value {
  * [out] out: scalar, string, vector (samples stamped t) or, for a range
  *       selector or subquery, matrix (samples at their own times).
  * [out] err: on failure, type and message; may be NULL.
- * Returns 0 or PROMQL_ERR_EVAL. */
+ * Returns 0 or PROMQL_ERR_EVAL (bad_data if t is out of range). */
 int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr, int64_t t,
 			const struct promql_eval_opts *opts, struct arena *arena,
 			struct promql_value *out, struct promql_eval_error *err);
