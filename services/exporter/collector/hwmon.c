@@ -145,8 +145,8 @@ static const char *hwmon_prop(const struct hwmon_sensor *sn, const char *name)
 }
 
 /* Record sensor/prop = value; a later value for the same pair wins. */
-void hwmon_chip_set(struct scrape *s, struct hwmon_chip *c, const char *sensor,
-		    const char *type, const char *prop, const char *value)
+static void hwmon_chip_set(struct scrape *s, struct hwmon_chip *c, const char *sensor,
+			   const char *type, const char *prop, const char *value)
 {
 	struct hwmon_sensor *sn = NULL;
 	for (size_t i = 0; i < c->n && !sn; i++)
@@ -226,8 +226,8 @@ static void hwmon_emit(struct scrape *s, struct hwmon_helps *h, enum metric_type
 	hwmon_emit(s, h, METRIC_GAUGE, name, help, v, chip, sensor)
 
 /* Turn one sensor's properties into metrics. */
-void hwmon_sensor_emit(struct scrape *s, struct hwmon_helps *h, const char *chip,
-		       const struct hwmon_sensor *sn)
+static void hwmon_sensor_emit(struct scrape *s, struct hwmon_helps *h, const char *chip,
+			      const struct hwmon_sensor *sn)
 {
 	const char *type = sn->type, *sensor = sn->name;
 	const char *label = hwmon_prop(sn, "label");

@@ -227,6 +227,8 @@ static int ps_update(struct scrape *s)
 static int ps_setup(void)
 {
 	ps_ignore_all = *ps_ignored == 0;
+	if (ps_ignore_all)
+		return 0;
 	return dev_filter_init(&ps_filter, NULL, ps_ignored, "collector.powersupply.ignored-supplies");
 }
 
