@@ -24,5 +24,5 @@ int sysread_trimmed(const char *path, char *out)
 	goconv_trim_space(&p, &len);
 	memmove(out, p, len);
 	out[len] = 0;
-	return 0;
+	return (int)len;
 }

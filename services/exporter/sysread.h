@@ -7,7 +7,8 @@
  * trimmed at both ends (strings.TrimSpace). One read only: some drivers
  * misbehave when read again.
  * [out] out: SYSREAD_MAX + 1 bytes, NUL-terminated.
- * Returns 0 or -errno (open or read). */
+ * Returns the length of the trimmed text (bytes before out[len]; it may
+ * hold NUL bytes), or -errno (open or read). */
 #define SYSREAD_MAX 128
 int sysread_trimmed(const char *path, char *out);
 

@@ -373,6 +373,18 @@ static int hwmon_collect(struct scrape *s, const char *dir, struct hwmon_chip *c
 	return 0;
 }
 
+/* The chip's name file, cleaned; NULL if unreadable, "" if it cleans to
+ * nothing. */
+static const char *hwmon_name_file(struct scrape *s, const char *dir)
+{
+	struct buf b = BUF_INIT;
+	const char *r = NULL;
+	if (read_file(arena_printf(s->arena, "%s/name", dir), &b) == 0)
+		r = hwmon_clean_name(s, b.p, b.len);
+	buf_free(&b);
+	return r;
+}
+
 /* The chip label (node_exporter's hwmonName). Returns NULL if there is
  * nothing to build one from. */
 static const char *hwmon_chip_name(struct scrape *s, const char *dir)
@@ -395,12 +407,9 @@ static const char *hwmon_chip_name(struct scrape *s, const char *dir)
 		if (*cdev)
 			return cdev;
 	}
-	char *name = read_file_arena(s, arena_printf(s->arena, "%s/name", dir));
-	if (name && *name) {
-		char *c = hwmon_clean_name(s, name, strlen(name));
-		if (*c)
-			return c;
-	}
+	const char *name = hwmon_name_file(s, dir);
+	if (name && *name)
+		return name;
 	real = realpath(dir, NULL);
 	if (!real)
 		return NULL;
@@ -425,14 +434,11 @@ static int hwmon_update_chip(struct scrape *s, struct hwmon_helps *h, const char
 	if (stat(dev, &st) == 0 && (rc = hwmon_collect(s, dev, &c)) < 0)
 		return rc;
 
-	char *name = read_file_arena(s, arena_printf(s->arena, "%s/name", dir));
-	if (name && *name) {
-		char *human = hwmon_clean_name(s, name, strlen(name));
-		if (*human)
-			mset_gauge(s->ms, "node_hwmon_chip_names",
-				   "Always 1; chip_name is the chip's own name for itself.", 1,
-				   "chip", chip, "chip_name", human, NULL);
-	}
+	const char *human = hwmon_name_file(s, dir);
+	if (human && *human)
+		mset_gauge(s->ms, "node_hwmon_chip_names",
+			   "Always 1; chip_name is the chip's own name for itself.", 1,
+			   "chip", chip, "chip_name", human, NULL);
 	for (size_t i = 0; i < c.n; i++)
 		hwmon_sensor_emit(s, h, chip, &c.sensors[i]);
 	return 0;

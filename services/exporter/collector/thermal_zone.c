@@ -16,17 +16,21 @@
 #include "../goconv.h"
 #include "../sysread.h"
 
-/* A whole small file, white space trimmed (os.ReadFile + TrimSpace).
- * Returns the text in the arena or NULL with errno set. */
-static const char *thermal_read_trimmed(struct scrape *s, const char *path, size_t *len)
+/* A whole file, white space trimmed, as a Go integer (procfs's
+ * ReadIntFromFile / ReadUintFromFile). Returns 0, -errno, or -EINVAL. */
+static int thermal_read_number(const char *path, int64_t *i, uint64_t *u)
 {
-	char *t = read_file_arena(s, path);
-	if (!t)
-		return NULL;
-	const char *p = t;
-	*len = strlen(t);
-	goconv_trim_space(&p, len);
-	return p;
+	struct buf b = BUF_INIT;
+	int rc = read_file(path, &b);
+	if (rc == 0) {
+		const char *p = b.p;
+		size_t len = b.len;
+		goconv_trim_space(&p, &len);
+		if (i ? goconv_parse_int(p, len, 10, i) : goconv_parse_uint(p, len, 10, u))
+			rc = -EINVAL;
+	}
+	buf_free(&b);
+	return rc;
 }
 
 /* The names in dir that are prefix followed by a digit (the glob
@@ -58,33 +62,22 @@ static int thermal_zone_read(struct scrape *s, const char *dir, char *type, int6
 {
 	char buf[SYSREAD_MAX + 1];
 	int rc = sysread_trimmed(arena_printf(s->arena, "%s/type", dir), type);
-	if (rc == 0)
+	if (rc >= 0)
 		rc = sysread_trimmed(arena_printf(s->arena, "%s/policy", dir), buf);
-	if (rc == 0) {
-		size_t len;
-		const char *t = thermal_read_trimmed(s, arena_printf(s->arena, "%s/temp", dir), &len);
-		if (!t)
-			rc = -errno;
-		else if (goconv_parse_int(t, len, 10, temp) != 0)
-			rc = -EINVAL;
-	}
-	if (rc == 0) {
+	if (rc >= 0)
+		rc = thermal_read_number(arena_printf(s->arena, "%s/temp", dir), temp, NULL);
+	if (rc >= 0) {
 		int m = sysread_trimmed(arena_printf(s->arena, "%s/mode", dir), buf);
 		if (m < 0 && m != -ENOENT && !is_permission(m))
 			rc = m;
 	}
-	if (rc == 0) {
-		size_t len;
-		const char *t = thermal_read_trimmed(s, arena_printf(s->arena, "%s/passive", dir), &len);
+	if (rc >= 0) {
 		uint64_t passive;
-		if (!t) {
-			if (errno != ENOENT && !is_permission(-errno))
-				rc = -errno;
-		} else if (goconv_parse_uint(t, len, 10, &passive) != 0) {
-			rc = -EINVAL;
-		}
+		int m = thermal_read_number(arena_printf(s->arena, "%s/passive", dir), NULL, &passive);
+		if (m < 0 && m != -ENOENT && !is_permission(m))
+			rc = m;
 	}
-	return rc == -ENODATA ? 1 : rc;
+	return rc == -ENODATA ? 1 : rc < 0 ? rc : 0;
 }
 
 static int thermal_zones(struct scrape *s, const char *root)
@@ -113,10 +106,10 @@ static int thermal_zones(struct scrape *s, const char *root)
 static int thermal_state(struct scrape *s, const char *dir, const char *file, int64_t *v)
 {
 	char buf[SYSREAD_MAX + 1];
-	int rc = sysread_trimmed(arena_printf(s->arena, "%s/%s", dir, file), buf);
-	if (rc < 0)
-		return rc;
-	return goconv_parse_int(buf, strlen(buf), 10, v) == 0 ? 0 : -EINVAL;
+	int n = sysread_trimmed(arena_printf(s->arena, "%s/%s", dir, file), buf);
+	if (n < 0)
+		return n;
+	return goconv_parse_int(buf, (size_t)n, 10, v) == 0 ? 0 : -EINVAL;
 }
 
 static int thermal_cooling(struct scrape *s, const char *root)
@@ -129,9 +122,9 @@ static int thermal_cooling(struct scrape *s, const char *root)
 	for (int i = 0; i < n; i++) {
 		const char *dir = arena_printf(s->arena, "%s/%s", root, names[i]);
 		int rc = sysread_trimmed(arena_printf(s->arena, "%s/type", dir), type[i]);
-		if (rc == 0)
+		if (rc >= 0)
 			rc = thermal_state(s, dir, "max_state", &max[i]);
-		if (rc == 0)
+		if (rc >= 0)
 			rc = thermal_state(s, dir, "cur_state", &cur[i]);
 		if (rc < 0)
 			return rc;

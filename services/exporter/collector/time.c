@@ -115,7 +115,7 @@ static int time_update(struct scrape *s)
 		char a[SYSREAD_MAX + 1], c[SYSREAD_MAX + 1];
 		const char *dir = arena_printf(s->arena, "%s/%s", root, names[i]);
 		int rc = sysread_trimmed(arena_printf(s->arena, "%s/available_clocksource", dir), a);
-		if (rc == 0)
+		if (rc >= 0)
 			rc = sysread_trimmed(arena_printf(s->arena, "%s/current_clocksource", dir), c);
 		if (rc < 0)
 			return rc;
