@@ -25,11 +25,12 @@ const char *labels_match_type_str(enum labels_match_type t)
 	return "?";
 }
 
-/* RE2 (Go's regexp/syntax) refuses much of what PCRE2 accepts. Refuse the
- * same things here, before PCRE2 sees the pattern, so that a query valid
- * here is valid in Prometheus and means the same. Returns NULL if the
- * pattern is acceptable, else a static description. */
-static const char *re2_check(const char *p, size_t len)
+/* RE2 (Go's regexp/syntax) refuses much of what PCRE2 accepts, and a few
+ * escapes mean different things in the two. Refuse what RE2 refuses and
+ * rewrite what differs, so that a regex valid here is valid in Prometheus
+ * and matches the same strings. The result goes to out; returns NULL, or
+ * a static description of why the pattern is refused. */
+static const char *re2_translate(const char *p, size_t len, struct buf *out)
 {
 	bool in_class = false;
 	size_t class_start = 0;
@@ -40,42 +41,75 @@ static const char *re2_check(const char *p, size_t len)
 			if (i + 1 >= len)
 				return "trailing backslash at end of expression";
 			char e = p[++i];
+			after_quant = false;
 			if (e == 'Q') {
-				/* \Q...\E: literal text, skip it whole. */
-				const char *end = NULL;
-				for (size_t k = i + 1; k + 1 < len; k++)
+				/* \Q...\E: literal text, copied whole. */
+				size_t k, stop = len;
+				for (k = i + 1; k + 1 < len; k++)
 					if (p[k] == '\\' && p[k + 1] == 'E') {
-						end = p + k;
+						stop = k;
 						break;
 					}
-				i = end ? (size_t)(end - p) + 1 : len;
-				after_quant = false;
+				buf_put(out, p + i - 1, (stop < len ? stop + 2 : len) - (i - 1));
+				i = stop < len ? stop + 1 : len;
 				continue;
 			}
-			if (e >= '1' && e <= '9' && !in_class)
-				return "backreferences are not supported";
+			if (e >= '0' && e <= '9') {
+				/* Go: \0 and \1-\7 followed by an octal digit
+				 * start an octal escape of up to three digits;
+				 * any other digit escape is a backreference,
+				 * which RE2 refuses. PCRE2 reads \12 as a
+				 * backreference when there are 12 groups, so
+				 * spell octal unambiguously as \o{...}. */
+				if (e == '8' || e == '9' ||
+				    (e != '0' && (i + 1 >= len || p[i + 1] < '0' || p[i + 1] > '7')))
+					return "backreferences are not supported";
+				size_t k = i + 1;
+				while (k < len && k < i + 3 && p[k] >= '0' && p[k] <= '7')
+					k++;
+				buf_puts(out, "\\o{");
+				buf_put(out, p + i, k - i);
+				buf_putc(out, '}');
+				i = k - 1;
+				continue;
+			}
 			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) {
-				if (!strchr("aftnrvxpPdDsSwWbBAzE", e))
+				if (!strchr("aftnrvxpPdDsSwWbBAz", e))
 					return "invalid escape sequence";
 				if (in_class && strchr("bBAz", e))
 					return "invalid escape sequence in character class";
+				if (e == 'v') { /* Go: the VT character; PCRE2: a class */
+					buf_puts(out, "\\x{0b}");
+					continue;
+				}
+				/* Go's \s is [\t\n\f\r ], without VT. */
+				if (e == 's') {
+					buf_puts(out, in_class ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]");
+					continue;
+				}
+				if (e == 'S' && !in_class) {
+					buf_puts(out, "[^\\t\\n\\f\\r ]");
+					continue;
+				}
 			}
-			after_quant = false;
+			buf_putc(out, '\\');
+			buf_putc(out, e);
 			continue;
 		}
+		buf_putc(out, c);
 		if (in_class) {
 			/* ']' right after '[' or '[^' is a literal. */
-			if (c == ']' && i > class_start)
+			if (c == ']' && i > class_start) {
 				in_class = false;
-			else if (c == '[' && i + 1 < len && p[i + 1] == ':') {
-				const char *close = NULL;
-				for (size_t k = i + 2; k + 1 < len; k++)
-					if (p[k] == ':' && p[k + 1] == ']') {
-						close = p + k;
+			} else if (c == '[' && i + 1 < len && p[i + 1] == ':') {
+				size_t k;
+				for (k = i + 2; k + 1 < len; k++)
+					if (p[k] == ':' && p[k + 1] == ']')
 						break;
-					}
-				if (close)
-					i = (size_t)(close - p) + 1;
+				if (k + 1 < len) {
+					buf_put(out, p + i + 1, k + 1 - i);
+					i = k + 1;
+				}
 			}
 			continue;
 		}
@@ -122,14 +156,13 @@ static const char *re2_check(const char *p, size_t len)
 			after_quant = true;
 			/* A lazy '?' directly after is part of this quantifier. */
 			if (i + 1 < len && p[i + 1] == '?')
-				i++;
+				buf_putc(out, p[++i]);
 			break;
 		case '{': {
 			/* {n}, {n,}, {n,m}: RE2 limits counts to 1000. Anything
 			 * else is a literal brace in both dialects. */
-			size_t k = i + 1;
-			long a = -1, b = -1;
-			size_t ds = k;
+			size_t k = i + 1, ds = k;
+			long a, b = -1;
 			while (k < len && p[k] >= '0' && p[k] <= '9' && k - ds < 8)
 				k++;
 			if (k == ds || k >= len) {
@@ -155,9 +188,10 @@ static const char *re2_check(const char *p, size_t len)
 			if (after_quant)
 				return "invalid nested repetition operator";
 			after_quant = true;
+			buf_put(out, p + i + 1, k - i);
 			i = k;
 			if (i + 1 < len && p[i + 1] == '?')
-				i++;
+				buf_putc(out, p[++i]);
 			break;
 		}
 		default:
@@ -192,9 +226,10 @@ int labels_matcher_init(struct labels_matcher *m, struct arena *a, enum labels_m
 	if (type != LABELS_MATCH_RE && type != LABELS_MATCH_NRE)
 		return 0;
 
-	size_t vlen = strlen(value);
-	const char *bad = re2_check(value, vlen);
+	struct buf tr = BUF_INIT;
+	const char *bad = re2_translate(value, strlen(value), &tr);
 	if (bad) {
+		buf_free(&tr);
 		if (errmsg)
 			*errmsg = arena_printf(a, "invalid regular expression \"%s\": %s", value,
 					       bad);
@@ -203,7 +238,8 @@ int labels_matcher_init(struct labels_matcher *m, struct arena *a, enum labels_m
 	/* Anchor both ends around a non-capturing group, as Prometheus does
 	 * with "^(?:" + v + ")$"; the compile options anchor too, so that
 	 * nothing inside (e.g. a stray "|") can escape the anchors. */
-	char *pat = arena_printf(a, "(?:%s)", value);
+	char *pat = arena_printf(a, "(?:%s)", tr.p ? tr.p : "");
+	buf_free(&tr);
 	pcre2_general_context *gc = pcre2_general_context_create(re_arena_malloc, re_arena_free, a);
 	pcre2_compile_context *cc = pcre2_compile_context_create(gc);
 	if (!gc || !cc) {

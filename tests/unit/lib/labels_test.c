@@ -187,6 +187,21 @@ TEST(labels_matcher_regex_is_anchored_re2)
 	CHECK(re_ok(&a, "\\Q.*\\E", ".*"));
 	CHECK(re_ok(&a, "[]a]+", "]a"));
 	CHECK(re_ok(&a, "x*?y", "xxy"));
+	/* escapes that mean something else in PCRE2 keep Go's meaning */
+	CHECK(re_ok(&a, "a\\12b", "a\nb"));   /* octal, not a backreference */
+	CHECK(re_ok(&a, "\\101", "A"));
+	CHECK(re_ok(&a, "\\0101", "\b1"));
+	CHECK(re_ok(&a, "\\v", "\v"));
+	CHECK(!re_ok(&a, "\\v", "\n"));      /* not PCRE2's vertical space class */
+	CHECK(!re_ok(&a, "\\s", "\v"));      /* Go's \s has no VT */
+	CHECK(re_ok(&a, "\\s+", " \t\n\r\f"));
+	CHECK(re_ok(&a, "[\\s]+", " \t"));
+	CHECK(!re_ok(&a, "[\\s]", "\v"));
+	CHECK(re_ok(&a, "\\S+", "ab\v"));
+	CHECK(!re_ok(&a, "\\S", " "));
+	CHECK(re_ok(&a, "x\\Q+*\\Ey", "x+*y"));
+	CHECK(re_ok(&a, "x{2}?", "xx"));
+	CHECK(re_ok(&a, "[[:digit:]x]+", "1x2"));
 	/* invalid UTF-8 in a value does not crash or error */
 	CHECK(!re_ok(&a, "abc", "\xff\xfe"));
 	CHECK(re_ok(&a, ".*", "\xff\xfe"));
@@ -216,6 +231,12 @@ TEST(labels_matcher_rejects_non_re2)
 	CHECK(re_invalid(&a, "*"));
 	CHECK(re_invalid(&a, "a\\"));
 	CHECK(re_invalid(&a, "\xff"));
+	CHECK(re_invalid(&a, "a\\E"));
+	CHECK(re_invalid(&a, "\\8"));
+	CHECK(re_invalid(&a, "(?<n>a)"));
+	CHECK(re_invalid(&a, "(?#c)a"));
+	CHECK(re_invalid(&a, "a{2}{3}"));
+	CHECK(re_invalid(&a, "a{5,3}"));
 	arena_free(&a);
 }
 
