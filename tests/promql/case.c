@@ -291,6 +291,106 @@ static bool run_one(struct promql_querier *q, const struct pqt_cmd *cmd, const s
 	return ok;
 }
 
+/* eval range: the matrix must hold exactly the expected series, each with
+ * points at exactly the steps whose expected value is not `_`. */
+static bool run_range(struct promql_querier *q, const struct pqt_cmd *cmd,
+		      const struct promql_node *expr, struct arena *a, char *why, size_t whylen)
+{
+	struct promql_value r;
+	struct promql_eval_error err;
+	size_t nsteps = (size_t)((cmd->end_ms - cmd->start_ms) / cmd->range_step_ms) + 1;
+	size_t matched = 0, nexp = 0;
+
+	if (promql_eval_range(q, expr, cmd->start_ms, cmd->end_ms, cmd->range_step_ms,
+			      &harness_opts, a, &r, &err) < 0) {
+		if (cmd->fail)
+			return true;
+		why_set(why, whylen, "error in range query: %s: %s", promql_errtype_str(err.type),
+			err.msg);
+		return false;
+	}
+	if (cmd->fail) {
+		why_set(why, whylen, "expected the range query to fail, but it did not");
+		return false;
+	}
+	for (size_t i = 0; i < cmd->nexpect; i++) {
+		const struct pqt_series *es = &cmd->expect[i];
+		const char *names[64], *values[64];
+		struct labels l;
+		size_t npts = 0;
+
+		for (size_t j = 0; j < es->nvalues; j++)
+			npts += !es->values[j].omitted;
+		if (!npts)
+			continue;
+		nexp++;
+		if (es->nvalues != nsteps) {
+			why_set(why, whylen, "line %d: %zu values for %zu steps", es->line, es->nvalues,
+				nsteps);
+			return false;
+		}
+		for (size_t j = 0; j < es->nlabels && j < 64; j++) {
+			names[j] = es->labels[j].name;
+			values[j] = es->labels[j].value;
+		}
+		labels_from_pairs(a, names, values, es->nlabels < 64 ? es->nlabels : 64, &l);
+		const struct promql_series *got = NULL;
+		for (size_t k = 0; k < r.u.matrix.n; k++)
+			if (labels_equal(&r.u.matrix.series[k].metric, &l))
+				got = &r.u.matrix.series[k];
+		if (!got) {
+			why_set(why, whylen, "expected series %s not found", fmt_labels(a, &l));
+			return false;
+		}
+		matched++;
+		size_t p = 0;
+		for (size_t j = 0; j < nsteps; j++) {
+			int64_t t = cmd->start_ms + (int64_t)j * cmd->range_step_ms;
+			bool have = p < got->npoints && got->points[p].t == t;
+			if (es->values[j].omitted != !have) {
+				why_set(why, whylen, "%s at %" PRId64 "ms: expected %s, got %s",
+					fmt_labels(a, &l), t, es->values[j].omitted ? "no point" : "a point",
+					have ? "a point" : "none");
+				return false;
+			}
+			if (have && !pqt_almost_equal(es->values[j].v, got->points[p].v)) {
+				why_set(why, whylen, "%s at %" PRId64 "ms: expected %.17g but got %.17g",
+					fmt_labels(a, &l), t, es->values[j].v, got->points[p].v);
+				return false;
+			}
+			p += have;
+		}
+		if (p != got->npoints) {
+			why_set(why, whylen, "%s has points off the steps", fmt_labels(a, &l));
+			return false;
+		}
+	}
+	if (matched != r.u.matrix.n || nexp != matched) {
+		for (size_t k = 0; k < r.u.matrix.n; k++) {
+			bool want = false;
+			for (size_t i = 0; i < cmd->nexpect && !want; i++) {
+				const struct pqt_series *es = &cmd->expect[i];
+				const char *names[64], *values[64];
+				struct labels l;
+				for (size_t j = 0; j < es->nlabels && j < 64; j++) {
+					names[j] = es->labels[j].name;
+					values[j] = es->labels[j].value;
+				}
+				labels_from_pairs(a, names, values, es->nlabels < 64 ? es->nlabels : 64, &l);
+				want = labels_equal(&l, &r.u.matrix.series[k].metric);
+			}
+			if (!want) {
+				why_set(why, whylen, "unexpected series %s in result",
+					fmt_labels(a, &r.u.matrix.series[k].metric));
+				return false;
+			}
+		}
+		why_set(why, whylen, "the result has %zu series, %zu expected", r.u.matrix.n, nexp);
+		return false;
+	}
+	return true;
+}
+
 bool pqt_run_eval(struct promql_querier *q, const struct pqt_cmd *cmd, char *why, size_t whylen)
 {
 	struct arena a = ARENA_INIT;
@@ -300,12 +400,17 @@ bool pqt_run_eval(struct promql_querier *q, const struct pqt_cmd *cmd, char *why
 	bool ok = false, unsafe = false;
 	size_t len = strlen(cmd->expr);
 
-	build_expect(cmd, &a, &e);
+	if (!cmd->range)
+		build_expect(cmd, &a, &e);
 	if (promql_parse(cmd->expr, len, &a, &expr, &perr) < 0) {
 		struct buf b = BUF_INIT;
 		promql_error_format(&perr, &b);
 		why_set(why, whylen, "parse error: %s", b.p ? b.p : "");
 		buf_free(&b);
+		goto done;
+	}
+	if (cmd->range) {
+		ok = run_range(q, cmd, expr, &a, why, whylen);
 		goto done;
 	}
 	if (!run_one(q, cmd, &e, expr, cmd->at_ms, "", &a, why, whylen))

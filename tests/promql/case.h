@@ -11,7 +11,9 @@
  *    subquery that has no @ yet (not inside subqueries), at the times
  *    -10T, 0, T/5, T, 10T (or -1s, 0, 1s when T is 0): every one of those
  *    must give the same result, instant and range;
- *  - eval_fail passes when every run fails.
+ *  - eval_fail passes when every run fails;
+ *  - `eval range` (a later addition to the language) runs one range query
+ *    and compares every step.
  * Engine settings as in the harness: max 10000 samples, lookback 5m,
  * subquery default step 1m.
  */

@@ -599,21 +599,45 @@ static int parse_eval(struct lines *L, size_t *i, struct arena *a, struct pqt_cm
 		goto bad;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (strncmp(p, "instant", 7) != 0 || (p[7] != ' ' && p[7] != '\t'))
-		goto bad;
-	p += 7;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (strncmp(p, "at", 2) != 0 || (p[2] != ' ' && p[2] != '\t'))
-		goto bad;
-	p += 2;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	const char *d = p;
-	while (*p && *p != ' ' && *p != '\t')
-		p++;
-	if (pqt_parse_duration(d, (size_t)(p - d), &cmd->at_ms) < 0)
-		goto bad;
+	if (strncmp(p, "range", 5) == 0 && (p[5] == ' ' || p[5] == '\t')) {
+		static const char *const kw[3] = { "from", "to", "step" };
+		int64_t *dst[3] = { &cmd->start_ms, &cmd->end_ms, &cmd->range_step_ms };
+		cmd->range = true;
+		p += 5;
+		for (int k = 0; k < 3; k++) {
+			size_t kl = strlen(kw[k]);
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (strncmp(p, kw[k], kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
+				goto bad;
+			p += kl;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			const char *d = p;
+			while (*p && *p != ' ' && *p != '\t')
+				p++;
+			if (pqt_parse_duration(d, (size_t)(p - d), dst[k]) < 0)
+				goto bad;
+		}
+		if (cmd->range_step_ms <= 0 || cmd->end_ms < cmd->start_ms)
+			goto bad;
+	} else {
+		if (strncmp(p, "instant", 7) != 0 || (p[7] != ' ' && p[7] != '\t'))
+			goto bad;
+		p += 7;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "at", 2) != 0 || (p[2] != ' ' && p[2] != '\t'))
+			goto bad;
+		p += 2;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *d = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (pqt_parse_duration(d, (size_t)(p - d), &cmd->at_ms) < 0)
+			goto bad;
+	}
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (!*p)
@@ -633,7 +657,7 @@ static int parse_eval(struct lines *L, size_t *i, struct arena *a, struct pqt_cm
 			seterr(err, errlen, "line %zu: %s", *i + 1, e2);
 			return -1;
 		}
-		if (s.nvalues != 1) {
+		if (!cmd->range && s.nvalues != 1) {
 			seterr(err, errlen, "line %zu: an expected series needs exactly one value",
 			       *i + 1);
 			return -1;
@@ -644,7 +668,8 @@ static int parse_eval(struct lines *L, size_t *i, struct arena *a, struct pqt_cm
 	return 0;
 bad:
 	seterr(err, errlen,
-	       "line %zu: invalid eval command (eval[_fail|_ordered] instant at <time> <expr>)",
+	       "line %zu: invalid eval command (eval[_fail|_ordered] instant at <time> <expr>, "
+	       "or eval[_fail] range from <time> to <time> step <step> <expr>)",
 	       *i + 1);
 	return -1;
 }

@@ -8,6 +8,11 @@
  *   eval instant at <dur> <expr>          then expected lines
  *   eval_ordered instant at <dur> <expr>  the same, order matters
  *   eval_fail instant at <dur> <expr>     the query must fail
+ *   eval range from <dur> to <dur> step <dur> <expr>
+ *                               (also eval_fail range ...) a range query;
+ *                               expected lines carry one value per step,
+ *                               `_` where the series has no point; this
+ *                               form comes from later Prometheus versions
  *
  * Lines are trimmed; a line starting with '#' counts as a blank line (so a
  * comment ends a block, as in Prometheus's harness). Series values use the
@@ -67,10 +72,12 @@ struct pqt_cmd {
 	/* PQT_EVAL */
 	const char *expr;
 	int64_t at_ms;
+	bool range; /* eval range: start_ms..end_ms every step_ms */
+	int64_t start_ms, end_ms, range_step_ms;
 	bool fail, ordered;
 	bool expect_scalar; /* the expectation is a single number */
 	double scalar;
-	struct pqt_series *expect; /* each with exactly one value */
+	struct pqt_series *expect; /* one value each (instant), or one per step */
 	size_t nexpect;
 };
 

@@ -47,52 +47,81 @@ static int64_t go_int64(double f)
 	return (int64_t)f;
 }
 
-/* ---- calendar (proleptic Gregorian, UTC) ---- */
+/* ---- calendar: Go's time package, UTC ----
+ *
+ * Prometheus computes dates with time.Unix(int64(v), 0).UTC(). Go counts
+ * from an "absolute zero year" in unsigned 64-bit seconds, wrapping for
+ * times far outside the representable range; the same arithmetic here
+ * gives the same answers for every int64 input. */
+
+#define GO_SECS_PER_DAY 86400ULL
+#define GO_DAYS_PER_400Y (365ULL * 400 + 97)
+#define GO_DAYS_PER_100Y (365ULL * 100 + 24)
+#define GO_DAYS_PER_4Y (365ULL * 4 + 1)
+#define GO_ABSOLUTE_ZERO_YEAR (-292277022399LL)
+/* unixToInternal + internalToAbsolute */
+#define GO_UNIX_TO_ABSOLUTE 9223372028715321600ULL
 
 struct civil {
 	int64_t year;
 	int month, day, yday, wday, hour, minute;
 };
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
 static bool is_leap(int64_t y)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
 static void civil_from_unix(int64_t secs, struct civil *c)
 {
-	int64_t days = floor_div(secs, 86400);
-	int64_t sod = secs - days * 86400;
-	/* Howard Hinnant's civil_from_days. */
-	int64_t z = days + 719468;
-	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y = yoe + era * 400;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m = mp < 10 ? mp + 3 : mp - 9;
-	static const int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+	static const int days_before[13] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304,
+					     334, 365 };
+	uint64_t abs = (uint64_t)secs + GO_UNIX_TO_ABSOLUTE;
+	uint64_t d = abs / GO_SECS_PER_DAY, n, y;
 
-	if (m <= 2)
-		y++;
-	c->year = y;
-	c->month = (int)m;
-	c->day = (int)d;
-	c->yday = cum[m - 1] + (int)d + (m > 2 && is_leap(y) ? 1 : 0);
-	c->wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-	c->hour = (int)(sod / 3600);
-	c->minute = (int)(sod % 3600 / 60);
+	n = d / GO_DAYS_PER_400Y;
+	y = 400 * n;
+	d -= GO_DAYS_PER_400Y * n;
+	n = d / GO_DAYS_PER_100Y;
+	n -= n >> 2;
+	y += 100 * n;
+	d -= GO_DAYS_PER_100Y * n;
+	n = d / GO_DAYS_PER_4Y;
+	y += 4 * n;
+	d -= GO_DAYS_PER_4Y * n;
+	n = d / 365;
+	n -= n >> 2;
+	y += n;
+	d -= 365 * n;
+	c->year = (int64_t)y + GO_ABSOLUTE_ZERO_YEAR;
+	c->yday = (int)d + 1;
+
+	int day = (int)d;
+	c->month = 0;
+	if (is_leap(c->year)) {
+		if (day > 31 + 29 - 1) {
+			day--;
+		} else if (day == 31 + 29 - 1) {
+			c->month = 2;
+			c->day = 29;
+		}
+	}
+	if (!c->month) {
+		int month = day / 31;
+		int end = days_before[month + 1], begin;
+		if (day >= end) {
+			month++;
+			begin = end;
+		} else {
+			begin = days_before[month];
+		}
+		c->month = month + 1;
+		c->day = day - begin + 1;
+	}
+	/* Absolute day 0 was a Monday. */
+	c->wday = (int)(((abs + GO_SECS_PER_DAY) % (7 * GO_SECS_PER_DAY)) / GO_SECS_PER_DAY);
+	c->hour = (int)(abs % GO_SECS_PER_DAY / 3600);
+	c->minute = (int)(abs % 3600 / 60);
 }
 
 static double date_value(enum promql_func_id id, int64_t secs)
