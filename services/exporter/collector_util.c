@@ -302,25 +302,24 @@ static void *compile_re(const char *pattern, const char *flag_name)
 	return re;
 }
 
-/* The memo of dev_filter verdicts: open addressing over a fixed table;
- * when it fills up it is emptied and starts over. */
-#define FILTER_MEMO_SLOTS 256
-#define FILTER_MEMO_NAME 48
+/* The memo of dev_filter verdicts: open addressing over a fixed table of
+ * 64-bit name hashes (a collision between two names in use is vanishingly
+ * unlikely); when it fills up it is emptied and starts over. 1024 slots
+ * hold every field name of /proc/net/{netstat,snmp,snmp6} at once. */
+#define FILTER_MEMO_SLOTS 1024
 struct filter_memo {
 	pthread_mutex_t lock;
 	size_t used;
-	struct {
-		char name[FILTER_MEMO_NAME]; /* "" = free */
-		int ignored;
-	} slot[FILTER_MEMO_SLOTS];
+	uint64_t key[FILTER_MEMO_SLOTS]; /* 0 = free */
+	unsigned char ignored[FILTER_MEMO_SLOTS];
 };
 
-static size_t memo_hash(const char *s)
+static uint64_t memo_hash(const char *s)
 {
-	size_t h = 5381;
+	uint64_t h = 14695981039346656037ull;
 	for (; *s; s++)
-		h = h * 33 + (unsigned char)*s;
-	return h;
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h ? h : 1;
 }
 
 int dev_filter_init(struct dev_filter *f, const char *include, const char *exclude,
@@ -372,27 +371,32 @@ int dev_filter_ignored(const struct dev_filter *f, const char *name)
 	if (!f->has_include && !f->has_exclude)
 		return 0;
 	struct filter_memo *m = f->cache;
-	if (!m || strlen(name) >= FILTER_MEMO_NAME)
+	if (!m)
 		return dev_filter_match(f, name);
+	uint64_t h = memo_hash(name);
 	pthread_mutex_lock(&m->lock);
-	size_t i = memo_hash(name) % FILTER_MEMO_SLOTS;
-	while (m->slot[i].name[0]) {
-		if (!strcmp(m->slot[i].name, name)) {
-			int v = m->slot[i].ignored;
+	size_t i = h % FILTER_MEMO_SLOTS;
+	for (; m->key[i]; i = (i + 1) % FILTER_MEMO_SLOTS)
+		if (m->key[i] == h) {
+			int v = m->ignored[i];
 			pthread_mutex_unlock(&m->lock);
 			return v;
 		}
-		i = (i + 1) % FILTER_MEMO_SLOTS;
-	}
+	pthread_mutex_unlock(&m->lock);
+	/* Match outside the lock: regexec may be slow, and two threads
+	 * computing the same verdict is harmless. */
 	int v = dev_filter_match(f, name);
+	pthread_mutex_lock(&m->lock);
 	if (m->used + 1 >= FILTER_MEMO_SLOTS * 3 / 4) {
-		memset(m->slot, 0, sizeof m->slot);
+		memset(m->key, 0, sizeof m->key);
 		m->used = 0;
-		i = memo_hash(name) % FILTER_MEMO_SLOTS;
 	}
-	strcpy(m->slot[i].name, name);
-	m->slot[i].ignored = v;
-	m->used++;
+	for (i = h % FILTER_MEMO_SLOTS; m->key[i] && m->key[i] != h; i = (i + 1) % FILTER_MEMO_SLOTS)
+		;
+	if (!m->key[i])
+		m->used++;
+	m->key[i] = h;
+	m->ignored[i] = (unsigned char)v;
 	pthread_mutex_unlock(&m->lock);
 	return v;
 }
