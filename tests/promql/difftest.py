@@ -25,6 +25,7 @@ import os
 import random
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,11 @@ EXTRA_QUERIES = [
     'histogram_quantile(0.5, demo_weird_bucket)', 'histogram_quantile(0.99, demo_weird_bucket)',
     'scalar(demo_weird)', 'timestamp(demo_weird)', 'day_of_week(demo_weird)',
     'label_replace(demo_weird, "k", "", "k", "a")',
+    'demo_flappy_total', 'rate(demo_flappy_total[1m])', 'count_over_time(demo_flappy_total[1m])',
+    'last_over_time(demo_flappy_total[30s])', 'timestamp(demo_flappy_total)',
+    'demo_flappy_total offset 20s', 'changes(demo_flappy_total[2m])',
+    'sum_over_time(demo_flappy_total[1m:10s])', 'absent(demo_flappy_total{instance="x"})',
+    'demo_intermittent_metric offset 1m', 'count_over_time(demo_intermittent_metric[5m])',
     # Near the sample limit (Prometheus runs with --query.max-samples=10000,
     # as the test harness does).
     'demo_api_request_duration_seconds_bucket + demo_api_request_duration_seconds_bucket',
@@ -164,12 +170,19 @@ def gen_series(rng):
                 v += rng.choice([300, 3600, 86400 * 3])
             vals.append(v)
         add("demo_batch_last_success_timestamp_seconds", base, vals)
-        # Present for a while, then absent longer than the lookback delta.
-        vals = []
+        # Present for a while, then absent longer than the lookback delta;
+        # a scrape that loses a series writes a staleness marker.
+        vals, prev_on = [], False
         for i in range(POINTS):
             on = (i // 40) % 2 == (idx % 2)
-            vals.append(float(i % 7) if on else None)
+            vals.append(float(i % 7) if on else (STALE if prev_on else None))
+            prev_on = on
         add("demo_intermittent_metric", base, vals)
+        # Gone for a moment only: stale markers inside the lookback delta.
+        vals = []
+        for i in range(POINTS):
+            vals.append(STALE if i % 17 in (5, 6) else float(i * (idx + 1)))
+        add("demo_flappy_total", base, vals)
         buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         for method, path in (("GET", "/api/foo"), ("POST", "/api/bar")):
             lab = dict(base, method=method, path=path, status="200")
@@ -206,7 +219,16 @@ def gen_series(rng):
     return series
 
 
+class _Stale:
+    """The staleness marker (a special NaN) in generated data."""
+
+
+STALE = _Stale()
+
+
 def fmt_value(v):
+    if v is STALE:
+        return "stale"
     if v != v:
         return "NaN"
     if v in (float("inf"), float("-inf")):
@@ -233,10 +255,72 @@ def write_openmetrics(series, path):
             for key, vals in by_name[name]:
                 lab = ",".join("%s=%s" % (k, quote(v)) for k, v in key if k != "__name__")
                 for i, v in enumerate(vals):
-                    if v is None:
+                    if v is None or v is STALE:
                         continue
                     f.write("%s{%s} %s %d\n" % (name, lab, fmt_value(v), i * STEP))
         f.write("# EOF\n")
+
+
+# ---- remote write (protobuf + snappy, written by hand: stdlib only) ----
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field(num, wire, payload):
+    if wire == 2:
+        return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+    if wire == 1:
+        return _varint(num << 3 | 1) + payload
+    return _varint(num << 3 | 0) + _varint(payload)
+
+
+def _float_bits(v):
+    if v is STALE:
+        return struct.pack("<Q", 0x7FF0000000000002)
+    return struct.pack("<d", v)
+
+
+def _snappy_literal(data):
+    """Snappy block format using literals only (valid, uncompressed)."""
+    out = bytearray(_varint(len(data)))
+    for i in range(0, len(data), 65536):
+        chunk = data[i:i + 65536]
+        n = len(chunk) - 1
+        if n < 60:
+            out.append(n << 2)
+        elif n < 256:
+            out += bytes([60 << 2, n])
+        else:
+            out += bytes([61 << 2]) + struct.pack("<H", n)
+        out += chunk
+    return bytes(out)
+
+
+def remote_write(port, series):
+    for key, vals in series.items():
+        ts = b"".join(_field(1, 2, _field(1, 2, k.encode()) + _field(2, 2, v.encode()))
+                      for k, v in key)
+        for i, v in enumerate(vals):
+            if v is None:
+                continue
+            ts += _field(2, 2, _field(1, 1, _float_bits(v)) + _field(2, 0, i * STEP * 1000))
+        body = _snappy_literal(_field(1, 2, ts))
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d/api/v1/write" % port, data=body, method="POST",
+            headers={"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf",
+                     "X-Prometheus-Remote-Write-Version": "0.1.0"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            if r.status // 100 != 2:
+                sys.exit("difftest: remote write failed: %d" % r.status)
 
 
 def free_port():
@@ -281,6 +365,9 @@ def main():
     ap.add_argument("--queries", default=os.path.join(
         here, "../../../shared/conformance/promql-compliance/promql-test-queries.expanded.txt"))
     ap.add_argument("--out", default=os.path.join(here, "compliance.test"))
+    ap.add_argument("--blocks", dest="remote_write", action="store_false",
+                    help="load the data with promtool (no staleness markers) rather than "
+                         "through the remote-write receiver")
     args = ap.parse_args()
 
     rng = random.Random(42)
@@ -299,8 +386,9 @@ def main():
         om = os.path.join(tmp, "data.om")
         write_openmetrics(series, om)
         data = os.path.join(tmp, "data")
-        subprocess.run([args.promtool, "tsdb", "create-blocks-from", "openmetrics", om, data],
-                       check=True, stdout=subprocess.DEVNULL)
+        if not args.remote_write:
+            subprocess.run([args.promtool, "tsdb", "create-blocks-from", "openmetrics", om, data],
+                           check=True, stdout=subprocess.DEVNULL)
         cfg = os.path.join(tmp, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global: {}\nscrape_configs: []\n")
@@ -309,6 +397,7 @@ def main():
                                  "--storage.tsdb.path=" + data,
                                  "--storage.tsdb.retention.time=100y",
                                  "--query.max-samples=10000",
+                                 "--web.enable-remote-write-receiver",
                                  "--web.listen-address=127.0.0.1:%d" % port],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
@@ -321,6 +410,8 @@ def main():
             time.sleep(0.2)
         else:
             sys.exit("difftest: Prometheus did not become ready")
+        if args.remote_write:
+            remote_write(port, series)
         version = "?"
         try:
             with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/status/buildinfo" % port) as r:
