@@ -15,7 +15,10 @@
 #include "../../../lib/buf.h"
 #include "ast.h"
 
-#define PROMQL_MAX_DEPTH 500              /* nested expressions */
+/* Deepest syntax tree accepted (each node one level: 1000 nested
+ * parentheses or a chain of 1000 "+ 1" both exceed it), so that recursive
+ * walks over a tree (checks, printer, evaluator) have bounded depth. */
+#define PROMQL_MAX_DEPTH 500
 #define PROMQL_MAX_QUERY (1u << 24)       /* bytes of query text */
 
 /* A parse error. Positions are byte offsets into the query; line and col
@@ -57,7 +60,10 @@ int promql_parse_number(const char *s, size_t len, double *out);
 
 /* Parse a series selector alone (foo{a="b"}, {job=~"x"}): for the HTTP
  * API's match[] parameters. *out is a PROMQL_NODE_VECTOR_SELECTOR with no
- * offset or @. Same memory rules and return values as promql_parse(). */
+ * offset or @. Like Prometheus's ParseMetricSelector it does not insist on
+ * a matcher that rejects the empty string ({} and {a=""} parse); callers
+ * that need that check it with labels_matcher_matches_empty(). Same memory
+ * rules and return values as promql_parse(). */
 int promql_parse_selector(const char *s, size_t len, struct arena *arena,
 			  struct promql_node **out, struct promql_error *err);
 
