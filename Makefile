@@ -40,11 +40,15 @@ UNIT_SRC     := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 PROMQLTEST_SRC := $(wildcard tests/promql/*.c)
 PROMQL_SUITE := ../shared/conformance/promql/v2.42
 FUZZ_SRC     := $(wildcard tests/fuzz/*.c)
+INIT_SRC     := $(wildcard supervisor/*.c)
+INIT_LIB     := $(filter-out supervisor/main.c,$(INIT_SRC))
+# pharos-init links only the parts of lib/ it uses (no CivetWeb in PID 1).
+INIT_LIBSRC  := lib/buf.c lib/log.c lib/flags.c lib/yamlconf.c lib/dirscan.c
 
 musl_obj = $(patsubst %.c,$(B)/musl/%.o,$(1))
 asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 
-BINS := $(B)/bin/pharos-exporter
+BINS := $(B)/bin/pharos-exporter $(B)/bin/pharos-init
 
 .PHONY: all setup deps run test unit promql-test integration bench fuzz fuzz-smoke clean FORCE
 all: $(BINS)
@@ -87,15 +91,20 @@ $(B)/bin/pharos-exporter: $(call musl_obj,$(EXPORTER_SRC) $(LIB_SRC))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $^ -L$(DEPS)/musl/lib -lcivetweb
 
+$(B)/bin/pharos-init: $(call musl_obj,$(INIT_SRC) $(INIT_LIBSRC))
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_LDFLAGS) -Wl,-z,noseparate-code -o $@ $^ -L$(DEPS)/musl/lib -lyaml
+	objcopy -R .eh_frame -R .comment $@
+
 # The same programs under the sanitizers, for tests that want them.
 $(B)/asan/bin/pharos-exporter: $(call asan_obj,$(EXPORTER_SRC) $(LIB_SRC))
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb
 
 # ---- tests ----
-$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC))
+$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(INIT_LIB) $(LIB_SRC))
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lyaml -lm
 
 unit: $(B)/asan/unit-tests
 	$(B)/asan/unit-tests
@@ -119,8 +128,10 @@ integration: $(BINS) $(B)/asan/bin/pharos-exporter
 
 test: unit promql-test integration fuzz-smoke
 
+# pharos-init starts every service of configs/pharos.yml that is built
+# (one that is not is reported and skipped); Ctrl-C stops them all.
 run: $(BINS)
-	$(B)/bin/pharos-exporter
+	$(B)/bin/pharos-init --config configs/pharos.yml --bin-dir $(B)/bin
 
 bench: $(BINS)
 	./bench/run.sh
@@ -129,7 +140,7 @@ bench: $(BINS)
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
 $(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) $(B)/gen/collector_list.h $(DEPS)/asan/.stamp
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lyaml -lm
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; mkdir -p $(B)/fuzz/corpus-$$n; \

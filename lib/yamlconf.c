@@ -128,20 +128,6 @@ static int yc_add(struct yc_state *st, struct yamlconf_node *n)
 	return 0;
 }
 
-static int yc_key_cmp(const void *a, const void *b)
-{
-	const struct yamlconf_pair *x = *(const struct yamlconf_pair *const *)a;
-	const struct yamlconf_pair *y = *(const struct yamlconf_pair *const *)b;
-	size_t n = x->key->len < y->key->len ? x->key->len : y->key->len;
-	int c = memcmp(x->key->str, y->key->str, n);
-	if (c)
-		return c;
-	if (x->key->len != y->key->len)
-		return x->key->len < y->key->len ? -1 : 1;
-	/* Equal keys: file order, so the later one is reported. */
-	return x < y ? -1 : x > y;
-}
-
 static int yc_same_key(const struct yamlconf_node *a, const struct yamlconf_node *b)
 {
 	return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
@@ -164,15 +150,26 @@ static int yc_check_dups(struct yamlconf *yc, struct yamlconf_node *map)
 				}
 		return rc;
 	}
-	struct yamlconf_pair **v = xmalloc(n * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		v[i] = &map->pairs[i];
-	qsort(v, n, sizeof *v, yc_key_cmp);
-	for (size_t i = 1; i < n; i++)
-		if (yc_same_key(v[i]->key, v[i - 1]->key))
-			rc = yamlconf_error(yc, v[i]->key, "field \"%s\" already set at line %d",
-					    v[i]->key->str, v[i - 1]->key->line);
-	free(v);
+	/* Larger maps: an open-addressing set of the keys seen so far. */
+	size_t cap = 64;
+	while (cap < 2 * n)
+		cap *= 2;
+	const struct yamlconf_node **set = xcalloc(cap, sizeof *set);
+	for (size_t i = 0; i < n; i++) {
+		const struct yamlconf_node *k = map->pairs[i].key;
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (size_t j = 0; j < k->len; j++)
+			h = (h ^ (unsigned char)k->str[j]) * 16777619u;
+		size_t at = h & (cap - 1);
+		while (set[at] && !yc_same_key(set[at], k))
+			at = (at + 1) & (cap - 1);
+		if (set[at])
+			rc = yamlconf_error(yc, k, "field \"%s\" already set at line %d", k->str,
+					    set[at]->line);
+		else
+			set[at] = k;
+	}
+	free(set);
 	return rc;
 }
 
