@@ -69,6 +69,10 @@ struct tp {
 	struct tp_family *first, *last;
 	struct tp_sig *stab;     /* open addressing, by family + labels */
 	size_t scap, scount;
+	const char **itab;       /* interned label names, open addressing */
+	size_t icap, icount;
+	char *pool;              /* strings are packed here, unaligned */
+	size_t pool_left;
 
 	/* The line being parsed. */
 	struct tp_family *mf;
@@ -293,6 +297,23 @@ static void tok_label_value(struct tp *p)
 	}
 }
 
+/* Copy s[0..n) into the string pool (chunks taken from the arena; the
+ * arena would round every string up to 16 bytes). */
+static char *pool_dup(struct tp *p, const char *s, size_t n)
+{
+	if (n + 1 > p->pool_left) {
+		size_t chunk = n + 1 > 65536 ? n + 1 : 65536;
+		p->pool = arena_alloc(p->a, chunk);
+		p->pool_left = chunk;
+	}
+	char *r = p->pool;
+	memcpy(r, s, n);
+	r[n] = 0;
+	p->pool += n + 1;
+	p->pool_left -= n + 1;
+	return r;
+}
+
 static int tok_is(const struct tp *p, const char *s)
 {
 	size_t n = strlen(s);
@@ -301,7 +322,38 @@ static int tok_is(const struct tp *p, const char *s)
 
 static char *tok_dup(struct tp *p)
 {
-	return arena_strndup(p->a, p->tok.p ? p->tok.p : "", p->tok.len);
+	return pool_dup(p, p->tok.p ? p->tok.p : "", p->tok.len);
+}
+
+static uint32_t fnv(const char *s, size_t n, uint32_t h);
+
+/* The token as a label name, stored once per distinct name. */
+static const char *tok_intern(struct tp *p)
+{
+	const char *t = p->tok.p ? p->tok.p : "";
+	size_t n = p->tok.len;
+	if ((p->icount + 1) * 2 > p->icap) {
+		size_t cap = p->icap ? p->icap * 2 : 32;
+		const char **v = arena_alloc(p->a, cap * sizeof *v);
+		memset(v, 0, cap * sizeof *v);
+		for (size_t i = 0; i < p->icap; i++) {
+			if (!p->itab[i])
+				continue;
+			size_t j = fnv(p->itab[i], strlen(p->itab[i]), 2166136261u) & (cap - 1);
+			while (v[j])
+				j = (j + 1) & (cap - 1);
+			v[j] = p->itab[i];
+		}
+		p->itab = v;
+		p->icap = cap;
+	}
+	size_t j = fnv(t, n, 2166136261u) & (p->icap - 1);
+	for (; p->itab[j]; j = (j + 1) & (p->icap - 1))
+		if (!strncmp(p->itab[j], t, n) && p->itab[j][n] == 0)
+			return p->itab[j];
+	p->itab[j] = tok_dup(p);
+	p->icount++;
+	return p->itab[j];
 }
 
 /* A float as the text format allows it: Go's ParseFloat without '_' and
@@ -360,7 +412,7 @@ static struct tp_family *fam_create(struct tp *p, const char *name, size_t n)
 		ftab_grow(p);
 	struct tp_family *f = arena_alloc(p->a, sizeof *f);
 	memset(f, 0, sizeof *f);
-	f->pub.name = arena_strndup(p->a, name, n);
+	f->pub.name = pool_dup(p, name, n);
 	f->pub.type = METRIC_UNTYPED;
 	f->hash = fnv(name, n, 2166136261u);
 	size_t j = f->hash & (p->fcap - 1);
@@ -704,7 +756,7 @@ static enum tp_state st_label_name(struct tp *p)
 		fail_at(p, p->tok_col, "label name \"__name__\" is reserved");
 		return ST_END;
 	}
-	p->label_name = tok_dup(p);
+	p->label_name = tok_intern(p);
 	/* The quantile of a summary and the le of a histogram say which
 	 * point a line is; they are not labels of the metric. */
 	int special = (mf_is(p, METRIC_SUMMARY) && tok_is(p, "quantile")) ||
