@@ -52,8 +52,8 @@ size_t expfmt_format_double(char *out, double v)
 		return (size_t)sprintf(out, "NaN");
 	if (isinf(v))
 		return (size_t)sprintf(out, v > 0 ? "+Inf" : "-Inf");
-	if (v == 0)
-		return (size_t)sprintf(out, signbit(v) ? "-0" : "0");
+	if (v == 0) /* negative zero too, as the Go client writes it */
+		return (size_t)sprintf(out, "0");
 
 	char *o = out;
 	if (v < 0) {

@@ -26,7 +26,8 @@ enum metric_type {
 const char *expfmt_type_name(enum metric_type t);
 
 /* Format v like Go's strconv.FormatFloat(v, 'g', -1, 64) with Prometheus's
- * spellings of the specials: "+Inf", "-Inf", "NaN".
+ * spellings of the specials: "+Inf", "-Inf", "NaN", and "0" for -0 (the Go
+ * client's text writer special-cases zero).
  * [out] out: at least EXPFMT_DOUBLE_MAX bytes; NUL-terminated.
  * Returns the length written. */
 size_t expfmt_format_double(char *out, double v);

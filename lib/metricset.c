@@ -215,19 +215,21 @@ static int family_cmp(const void *a, const void *b)
 	return strcmp((*(struct mfamily *const *)a)->name, (*(struct mfamily *const *)b)->name);
 }
 
-/* The Go client orders a family's series by comparing label values position
- * by position; with equal values so far, the one with fewer labels first. */
+/* The Go client orders a family's series by their number of labels first
+ * (series of one family normally all have the same), then by comparing
+ * label values position by position. */
 static int sample_cmp(const void *a, const void *b)
 {
 	const struct msample *x = *(struct msample *const *)a;
 	const struct msample *y = *(struct msample *const *)b;
-	size_t n = x->nlabels < y->nlabels ? x->nlabels : y->nlabels;
-	for (size_t i = 0; i < n; i++) {
+	if (x->nlabels != y->nlabels)
+		return x->nlabels < y->nlabels ? -1 : 1;
+	for (size_t i = 0; i < x->nlabels; i++) {
 		int c = strcmp(x->labels[i].value, y->labels[i].value);
 		if (c)
 			return c;
 	}
-	return (x->nlabels > y->nlabels) - (x->nlabels < y->nlabels);
+	return 0;
 }
 
 static int same_labels(const struct msample *x, const struct msample *y)

@@ -51,7 +51,7 @@ TEST(expfmt_double_specials)
 	CHECK_STR(fmt(INFINITY), "+Inf");
 	CHECK_STR(fmt(-INFINITY), "-Inf");
 	CHECK_STR(fmt(NAN), "NaN");
-	CHECK_STR(fmt(-0.0), "-0");
+	CHECK_STR(fmt(-0.0), "0");
 }
 
 TEST(expfmt_double_round_trips)
