@@ -434,6 +434,41 @@ static void super_control(const char *req, struct buf *reply, void *ctx)
 		   verb);
 }
 
+/* After the services: orphans they left behind are our children too (a
+ * subreaper in dev mode, PID 1 in the image). Reap them; as PID 1 also
+ * signal whatever is left, so nothing writes to /data during unmount. */
+static void super_reap_rest(struct super *S)
+{
+	int64_t end = super_mono_ms() + S->timing.stop_timeout_ms;
+	int killed = 0;
+	if (S->pid1)
+		kill(-1, SIGTERM);
+	for (;;) {
+		int st;
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			;
+		if (p < 0 && errno == ECHILD)
+			return;
+		int64_t left = end - super_mono_ms();
+		if (left <= 0) {
+			if (!S->pid1 || killed) {
+				log_warn("processes left behind by services are still running");
+				return;
+			}
+			kill(-1, SIGKILL);
+			killed = 1;
+			end = super_mono_ms() + 1000;
+			continue;
+		}
+		struct pollfd pfd = { .fd = S->sigfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		if (poll(&pfd, 1, (int)left) > 0)
+			while (read(S->sigfd, &si, sizeof si) == sizeof si)
+				;
+	}
+}
+
 /* ---- the loop ---- */
 
 #define SUPER_MAX_FDS (3 + CONTROL_MAX_CLIENTS + 1 + 3 * CFG_MAX_SERVICES)
@@ -532,6 +567,7 @@ int super_run(struct super *S)
 			}
 		}
 	}
+	super_reap_rest(S);
 	S->now = super_mono_ms();
 	svcmetrics_write(S->cfg->textfile_dir, S->svc, S->nsvc, S->now, super_real_ms());
 	control_close(&S->ctl, S->cfg->control_socket);

@@ -196,3 +196,15 @@ def test_shipped_configs_are_valid():
         r = subprocess.run([INIT, "check", "--config", os.path.join(root, name)],
                            capture_output=True, text=True, timeout=10)
         assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="switching users needs root")
+def test_service_runs_as_configured_user(init):
+    i = init("role: [a]\nservices:\n  a:\n    user: \"65534:65533\"\n"
+             "    command: [/bin/sh, -c, 'exec sleep 1000']\n")
+    pid = wait_for(lambda: i.status()["a"]["pid"], what="a pid")
+    with open(f"/proc/{pid}/status") as f:
+        s = f.read()
+    assert re.search(r"^Uid:\s+65534\s", s, re.M), s
+    assert re.search(r"^Gid:\s+65533\s", s, re.M), s
+    assert re.search(r"^Groups:\s*$", s, re.M), s
