@@ -35,8 +35,13 @@ static void pid1_mount(const char *src, const char *dst, const char *type,
 		log_error("mount %s on %s: %s", type, dst, strerror(errno));
 }
 
+/* The kernel gives init /dev/console as fds 0-2 only when the initramfs
+ * has a /dev/console node; ours has none, so open it from devtmpfs. When
+ * the fds are there already (a console node, or a test harness), keep them. */
 static void pid1_console(void)
 {
+	if (fcntl(1, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0)
+		return;
 	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return;

@@ -1,0 +1,100 @@
+"""pharos-init as PID 1 — in new PID, mount, UTS and network namespaces
+(unshare), so its mounts, hostname and signals stay inside. What needs a
+real boot (modules, DHCP, the data disk, the power button, poweroff of a
+machine) is left to the qemu tests of the image: here the data label and
+the module list name nothing, and the network is off."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from initlib import INIT, wait_for
+
+pytestmark = pytest.mark.skipif(not os.path.exists(INIT), reason=f"{INIT} is not built")
+
+
+def can_unshare():
+    try:
+        return subprocess.run(["unshare", "-p", "-f", "-m", "-u", "-n", "true"],
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not can_unshare(), reason="needs root and unshare(1) for PID/mount namespaces")
+def test_pid1_boots_supervises_and_powers_off(tmp_path):
+    # /tmp becomes a fresh tmpfs inside: the config is read before that.
+    cfg = tmp_path / "pharos.yml"
+    # The module list is read after /tmp is mounted over: keep it elsewhere.
+    mods = f"/var/tmp/pharos-test-modules-{os.getpid()}.list"
+    with open(mods, "w") as f:
+        f.write("# test\nno-such-module.ko\n")
+    cfg.write_text(f"role: [a, b]\nhostname: pharos-pid1-test\nmodules: {mods}\n"
+                   "stop_timeout: 2s\nrestart: {initial_delay: 100ms}\n"
+                   "data: {label: pharos-test-no-such-label, mount: /run/data}\n"
+                   "network: {mode: none}\n"
+                   "services:\n"
+                   "  a:\n    command: [/bin/sh, -c, 'echo a runs as $$; exec sleep 1000']\n"
+                   "  b:\n    after: [a]\n    command: [/bin/sh, -c, 'exec sleep 1000']\n")
+    log = open(tmp_path / "console.log", "w+")
+    un = subprocess.Popen(["unshare", "-p", "-f", "-m", "-u", "-n", "--propagation", "private",
+                           INIT, "--config", str(cfg), "--bin-dir", "/nonexistent"],
+                          stdout=log, stderr=subprocess.STDOUT)
+
+    def output():
+        log.flush()
+        return (tmp_path / "console.log").read_text()
+    try:
+        def init_pid():
+            try:
+                kids = open(f"/proc/{un.pid}/task/{un.pid}/children").read().split()
+            except OSError:
+                return None
+            return int(kids[0]) if kids else None
+        pid = wait_for(init_pid, what="the namespace's PID 1")
+        sock = f"/proc/{pid}/root/run/pharos-init.sock"
+
+        def status():
+            r = subprocess.run([INIT, "status", "--control.socket", sock],
+                               capture_output=True, text=True, timeout=10)
+            return r.stdout if r.returncode == 0 else ""
+        wait_for(lambda: re.search(r"^b +up", status(), re.M), what="both services up")
+        out = output()
+        assert "as PID 1" in out, out
+        assert re.search(r"module no-such-module\.ko: No such file", out), out
+        assert "modules: 0 loaded, 1 failed" in out
+        assert "role a, b (from the configuration" in out or "role a,b (from the" in out, out
+        mounts = open(f"/proc/{pid}/mounts").read()
+        for mnt in (" /proc proc ", " /run tmpfs ", " /tmp tmpfs ", " /sys sysfs ",
+                    " /sys/fs/cgroup cgroup2 ", " /dev/pts devpts "):
+            assert mnt in mounts, mounts
+        host = subprocess.run(["nsenter", "--uts", "-t", str(pid), "cat",
+                               "/proc/sys/kernel/hostname"], capture_output=True, text=True)
+        assert host.stdout.strip() == "pharos-pid1-test"
+        # A service killed is restarted by PID 1 too. status shows pids of
+        # the namespace: find the host's pid of service a through NSpid.
+        a = int(re.search(r"^a +up +(\d+)", status(), re.M).group(1))
+        host_pid = None
+        for kid in open(f"/proc/{pid}/task/{pid}/children").read().split():
+            ns = re.search(r"^NSpid:\s+\d+\s+(\d+)", open(f"/proc/{kid}/status").read(), re.M)
+            if ns and int(ns.group(1)) == a:
+                host_pid = int(kid)
+        assert host_pid
+        os.kill(host_pid, signal.SIGKILL)
+        wait_for(lambda: re.search(r"^a +up +\d+ +\S+ +1 ", status(), re.M),
+                 what="a restarted")
+        os.kill(pid, signal.SIGTERM)
+        un.wait(30)
+        out = output()
+        assert out.index("b: stopped") < out.index("a: stopped"), out
+        assert "power off" in out, out
+        # reboot(RB_POWER_OFF) in a PID namespace ends its init with SIGINT.
+        assert not os.path.exists(f"/proc/{pid}")
+    finally:
+        os.unlink(mods)
+        if un.poll() is None:
+            un.kill()
+            un.wait()
