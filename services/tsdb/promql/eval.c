@@ -131,13 +131,54 @@ size_t ev_matrix_add_series(struct ev_matrix *m, const struct labels *metric)
 	return m->n++;
 }
 
+static unsigned pool_bin(size_t cap)
+{
+	unsigned b = 0;
+
+	while (((size_t)1 << b) < cap)
+		b++;
+	return b;
+}
+
+struct promql_point *ev_points_get(struct ev *ev, size_t *cap)
+{
+	unsigned b = pool_bin(*cap < 4 ? 4 : *cap);
+	void *p;
+
+	*cap = (size_t)1 << b;
+	if (b < EV_POOL_BINS && ev->pool->bins[b]) {
+		p = ev->pool->bins[b];
+		memcpy(&ev->pool->bins[b], p, sizeof(void *));
+		return p;
+	}
+	return arena_alloc(&ev->pool->arena, *cap * sizeof(struct promql_point));
+}
+
+void ev_points_put(struct ev *ev, struct promql_point *p, size_t cap)
+{
+	unsigned b;
+
+	if (!p || cap < 4)
+		return;
+	b = pool_bin(cap);
+	if (b >= EV_POOL_BINS || ((size_t)1 << b) != cap)
+		return; /* not from the pool: stays in the arena until the end */
+	memcpy(p, &ev->pool->bins[b], sizeof(void *));
+	ev->pool->bins[b] = p;
+}
+
 int ev_series_push(struct ev *ev, struct ev_series *s, int64_t t, double v)
 {
 	if (ev_add_samples(ev, 1) < 0)
 		return PROMQL_ERR_EVAL;
 	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 4;
-		s->pts = xrealloc(s->pts, s->cap * sizeof *s->pts);
+		size_t ncap = s->cap ? s->cap * 2 : 8;
+		struct promql_point *np = ev_points_get(ev, &ncap);
+		if (s->n)
+			memcpy(np, s->pts, s->n * sizeof *np);
+		ev_points_put(ev, s->pts, s->cap);
+		s->pts = np;
+		s->cap = ncap;
 	}
 	if (s->n && t < s->pts[s->n - 1].t)
 		s->unsorted = true;
@@ -151,7 +192,7 @@ void ev_matrix_free(struct ev *ev, struct ev_matrix *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		ev_release_samples(ev, (int64_t)m->s[i].n);
-		free(m->s[i].pts);
+		ev_points_put(ev, m->s[i].pts, m->s[i].cap);
 	}
 	free(m->s);
 	m->s = NULL;
@@ -180,13 +221,13 @@ int ev_matrix_fix_order(struct ev *ev, struct ev_matrix *m)
 	return 0;
 }
 
-void ev_matrix_compact(struct ev_matrix *m)
+void ev_matrix_compact(struct ev *ev, struct ev_matrix *m)
 {
 	size_t j = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->s[i].n == 0) {
-			free(m->s[i].pts);
+			ev_points_put(ev, m->s[i].pts, m->s[i].cap);
 			continue;
 		}
 		m->s[j++] = m->s[i];
@@ -316,6 +357,13 @@ bool ev_hmap_next(const struct ev_hmap *h, uint64_t key, size_t *slot, size_t *v
 	return false;
 }
 
+void ev_hmap_clear(struct ev_hmap *h)
+{
+	if (h->cap)
+		memset(h->vals, 0, h->cap * sizeof *h->vals);
+	h->n = 0;
+}
+
 void ev_hmap_free(struct ev_hmap *h)
 {
 	free(h->keys);
@@ -364,7 +412,7 @@ int ev_out_finish(struct ev *ev, struct ev_out *o, struct ev_matrix *out)
 		ev_matrix_free(ev, &o->m);
 		return rc;
 	}
-	ev_matrix_compact(&o->m);
+	ev_matrix_compact(ev, &o->m);
 	*out = o->m;
 	memset(&o->m, 0, sizeof o->m);
 	return 0;
@@ -457,7 +505,7 @@ int ev_eval(struct ev *ev, const struct promql_node *n, struct ev_matrix *out)
 /* ---- entry points ---- */
 
 static void ev_setup(struct ev *ev, struct promql_querier *q, const struct promql_eval_opts *opts,
-		     struct arena *arena, int64_t *cur, unsigned *tick,
+		     struct arena *arena, int64_t *cur, unsigned *tick, struct ev_pool *pool,
 		     struct promql_eval_error *err)
 {
 	static const struct promql_eval_opts defaults = PROMQL_EVAL_OPTS_INIT;
@@ -484,6 +532,10 @@ static void ev_setup(struct ev *ev, struct promql_querier *q, const struct promq
 	ev->cur_samples = cur;
 	ev->tick = tick;
 	ev->err = err;
+	memset(pool, 0, sizeof *pool);
+	pool->arena = (struct arena)ARENA_INIT;
+	pool->arena.block_size = 1 << 20;
+	ev->pool = pool;
 	if (err) {
 		err->type = PROMQL_ERRTYPE_NONE;
 		err->msg[0] = 0;
@@ -518,17 +570,14 @@ static void to_result_matrix(struct ev *ev, struct ev_matrix *m, struct promql_v
 	qsort(out->u.matrix.series, n, sizeof *out->u.matrix.series, cmp_series_labels);
 }
 
-int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr, int64_t t,
-			const struct promql_eval_opts *opts, struct arena *arena,
-			struct promql_value *out, struct promql_eval_error *err)
+static int eval_instant(struct ev *evp, const struct promql_node *expr, int64_t t,
+			struct promql_value *out)
 {
-	struct ev ev;
+	struct ev ev = *evp;
 	struct ev_matrix m = EV_MATRIX_INIT;
-	int64_t cur;
-	unsigned tick;
+	struct arena *arena = ev.arena;
 	int rc;
 
-	ev_setup(&ev, q, opts, arena, &cur, &tick, err);
 	ev.start = ev.end = ev.qstart = ev.qend = t;
 	ev.interval = 1;
 	memset(out, 0, sizeof *out);
@@ -585,18 +634,13 @@ int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr
 	return 0;
 }
 
-int promql_eval_range(struct promql_querier *q, const struct promql_node *expr, int64_t start,
-		      int64_t end, int64_t step, const struct promql_eval_opts *opts,
-		      struct arena *arena, struct promql_value *out,
-		      struct promql_eval_error *err)
+static int eval_range(struct ev *evp, const struct promql_node *expr, int64_t start, int64_t end,
+		      int64_t step, struct promql_value *out)
 {
-	struct ev ev;
+	struct ev ev = *evp;
 	struct ev_matrix m = EV_MATRIX_INIT;
-	int64_t cur;
-	unsigned tick;
 	int rc;
 
-	ev_setup(&ev, q, opts, arena, &cur, &tick, err);
 	memset(out, 0, sizeof *out);
 	if (step <= 0)
 		return ev_fail(&ev, PROMQL_ERRTYPE_BAD_DATA,
@@ -625,4 +669,37 @@ int promql_eval_range(struct promql_querier *q, const struct promql_node *expr, 
 	to_result_matrix(&ev, &m, out);
 	ev_matrix_free(&ev, &m);
 	return 0;
+}
+
+int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr, int64_t t,
+			const struct promql_eval_opts *opts, struct arena *arena,
+			struct promql_value *out, struct promql_eval_error *err)
+{
+	struct ev ev;
+	struct ev_pool pool;
+	int64_t cur;
+	unsigned tick;
+	int rc;
+
+	ev_setup(&ev, q, opts, arena, &cur, &tick, &pool, err);
+	rc = eval_instant(&ev, expr, t, out);
+	arena_free(&pool.arena);
+	return rc;
+}
+
+int promql_eval_range(struct promql_querier *q, const struct promql_node *expr, int64_t start,
+		      int64_t end, int64_t step, const struct promql_eval_opts *opts,
+		      struct arena *arena, struct promql_value *out,
+		      struct promql_eval_error *err)
+{
+	struct ev ev;
+	struct ev_pool pool;
+	int64_t cur;
+	unsigned tick;
+	int rc;
+
+	ev_setup(&ev, q, opts, arena, &cur, &tick, &pool, err);
+	rc = eval_range(&ev, expr, start, end, step, out);
+	arena_free(&pool.arena);
+	return rc;
 }

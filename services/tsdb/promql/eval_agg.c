@@ -365,7 +365,7 @@ static int count_values(struct ev *ev, const struct promql_aggregate *a, const c
 		if ((rc = ev_check(ev)) < 0)
 			break;
 		arena_reset(&scratch);
-		ev_hmap_free(&h);
+		ev_hmap_clear(&h);
 		ngs = 0;
 		ev_scratch.arena = &scratch;
 		for (size_t i = 0; i < n; i++) {

@@ -155,7 +155,7 @@ struct sigset {
 
 static void sigset_build(struct sigset *s, const struct ev_stepper *st, const uint64_t *sig)
 {
-	ev_hmap_free(&s->h);
+	ev_hmap_clear(&s->h);
 	for (size_t i = 0; i < st->n; i++)
 		ev_hmap_put(&s->h, sig[st->vec[i].si], i);
 }
@@ -343,7 +343,7 @@ static int vector_vector(struct ev *ev, const struct promql_binary *b, const str
 			continue;
 		/* Index the one side; two of its series in one group are an
 		 * error (that would be many-to-many). */
-		ev_hmap_free(&set.h);
+		ev_hmap_clear(&set.h);
 		for (size_t i = 0; i < no; i++) {
 			size_t si = os.vec[i].si, x;
 			if (sigset_find(&set, &os, m, osig[si], &OM->s[si].metric, &x)) {
@@ -363,7 +363,7 @@ static int vector_vector(struct ev *ev, const struct promql_binary *b, const str
 			}
 			ev_hmap_put(&set.h, osig[si], i);
 		}
-		ev_hmap_free(&matched);
+		ev_hmap_clear(&matched);
 		nmatched = 0;
 		for (size_t i = 0; i < nm; i++) {
 			size_t si = ms.vec[i].si, x;

@@ -8,10 +8,11 @@
  * is the case start == end. Subqueries run a child evaluator with their
  * own steps.
  *
- * Memory: point arrays of intermediate matrices are on the heap, owned by
- * their matrix and released with ev_matrix_free() as soon as the parent is
- * done with them; label sets and everything small live in the query's
- * arena (ev->arena) until the query ends. Every point held counts against
+ * Memory: point arrays of intermediate matrices come from the query's
+ * point pool (struct ev_pool), owned by their matrix and given back with
+ * ev_matrix_free() as soon as the parent is done with them; series arrays
+ * and per-node scratch are on the heap; label sets live in the caller's
+ * arena (ev->arena), which also receives the result. Every point held counts against
  * the max-samples limit while it is alive.
  */
 #ifndef PHAROS_PROMQL_EVAL_INTERNAL_H
@@ -38,6 +39,18 @@ struct ev_matrix {
 
 #define EV_MATRIX_INIT { NULL, 0, 0 }
 
+/* Point arrays are recycled within a query: freed arrays go to a free
+ * list per power-of-two capacity and come back for the next series, and
+ * all of them live in one scratch arena released when the query ends.
+ * That keeps the hot loops away from malloc/free (musl's allocator returns
+ * memory to the kernel eagerly, which costs a TLB shootdown each time). */
+#define EV_POOL_BINS 48
+
+struct ev_pool {
+	struct arena arena;
+	void *bins[EV_POOL_BINS]; /* singly linked through the first word */
+};
+
 struct ev {
 	struct promql_querier *q;
 	struct arena *arena;
@@ -51,6 +64,7 @@ struct ev {
 	const volatile int *cancel;
 	unsigned *tick; /* shared counter: check the clock every so often */
 	struct promql_eval_error *err;
+	struct ev_pool *pool; /* shared by an evaluator and its children */
 	int depth;
 };
 
@@ -92,6 +106,10 @@ int64_t ev_at_time(const struct ev *ev, const struct promql_at *at);
 
 /* Add an empty series with this metric; returns its index. */
 size_t ev_matrix_add_series(struct ev_matrix *m, const struct labels *metric);
+/* A point array of at least *cap points (rounded up; *cap is updated),
+ * and giving one back. */
+struct promql_point *ev_points_get(struct ev *ev, size_t *cap);
+void ev_points_put(struct ev *ev, struct promql_point *p, size_t cap);
 /* Append a point (counts one sample). */
 int ev_series_push(struct ev *ev, struct ev_series *s, int64_t t, double v);
 /* Release the points and the array; uncounts the samples. */
@@ -100,7 +118,7 @@ void ev_matrix_free(struct ev *ev, struct ev_matrix *m);
  * labelset error if one series has two points at the same time. */
 int ev_matrix_fix_order(struct ev *ev, struct ev_matrix *m);
 /* Drop series that have no points. */
-void ev_matrix_compact(struct ev_matrix *m);
+void ev_matrix_compact(struct ev *ev, struct ev_matrix *m);
 /* Fail with the duplicate-labelset error if two series (both with
  * points) have equal label sets. */
 int ev_matrix_check_unique(struct ev *ev, const struct ev_matrix *m);
@@ -143,6 +161,8 @@ struct ev_hmap {
 #define EV_HMAP_INIT { NULL, NULL, 0, 0 }
 
 void ev_hmap_put(struct ev_hmap *h, uint64_t key, size_t val);
+/* Empty the map, keeping its memory. */
+void ev_hmap_clear(struct ev_hmap *h);
 /* Iterate the values stored under key: *slot starts at SIZE_MAX.
  * Returns true and sets *val for each candidate. */
 bool ev_hmap_next(const struct ev_hmap *h, uint64_t key, size_t *slot, size_t *val);
