@@ -98,3 +98,50 @@ def test_pid1_boots_supervises_and_powers_off(tmp_path):
         if un.poll() is None:
             un.kill()
             un.wait()
+
+
+def host_has_data_partition():
+    # The default configuration looks for a partition named "data" and would
+    # grow and mount it: never on the machine running the tests.
+    for dev in os.listdir("/sys/class/block"):
+        try:
+            if "PARTNAME=data\n" in open(f"/sys/class/block/{dev}/uevent").read():
+                return True
+        except OSError:
+            pass
+    try:
+        return subprocess.run(["blkid", "-L", "data"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not can_unshare(), reason="needs root and unshare(1) for PID/mount namespaces")
+@pytest.mark.skipif(host_has_data_partition(), reason="this machine has a partition named data")
+def test_pid1_with_a_bad_config_boots_the_default(tmp_path):
+    cfg = tmp_path / "pharos.yml"
+    cfg.write_text("role: all\nservces: {}\nnetwork: {mode: none}\n")
+    log = open(tmp_path / "console.log", "w+")
+    un = subprocess.Popen(["unshare", "-p", "-f", "-m", "-u", "-n", "--propagation", "private",
+                           INIT, "--config", str(cfg)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def init_pid():
+            try:
+                kids = open(f"/proc/{un.pid}/task/{un.pid}/children").read().split()
+            except OSError:
+                return None
+            return int(kids[0]) if kids else None
+        pid = wait_for(init_pid, what="the namespace's PID 1")
+        wait_for(lambda: "control socket" in (tmp_path / "console.log").read_text(),
+                 what="supervision to start")
+        out = (tmp_path / "console.log").read_text()
+        assert f'{cfg}:2:1: unknown field "servces"' in out, out
+        assert "configuration refused; booting the default role" in out
+        # The default: role all, image paths; nothing is installed in /bin here.
+        assert "exporter: skipped: /bin/pharos-exporter does not exist" in out, out
+        os.kill(pid, signal.SIGTERM)
+        un.wait(30)
+        assert "power off" in (tmp_path / "console.log").read_text()
+    finally:
+        if un.poll() is None:
+            un.kill()
+            un.wait()
