@@ -86,6 +86,18 @@ int main(int argc, char **argv)
 		fargv = argv + 1 + need;
 		fargv[0] = argv[0];
 	}
+	for (int i = 1; i < fargc; i++)
+		if (!strcmp(fargv[i], "-h") || !strcmp(fargv[i], "--help")) {
+			puts("pharos-init supervises the services of pharos.yml (PID 1 in the image).\n\n"
+			     "Commands (to the running supervisor, over its control socket):\n"
+			     "  pharos-init status | shutdown\n"
+			     "  pharos-init restart|start|stop|log NAME\n"
+			     "Other commands:\n"
+			     "  pharos-init check [--config FILE]    validate the configuration\n"
+			     "  pharos-init role [--root-prefix DIR] [--imds-url URL]\n"
+			     "                                       the role the boot sources give\n");
+			break;
+		}
 	flags_parse(fargc, fargv, flags, PHAROS_VERSION, NULL, NULL);
 	enum log_level lvl;
 	if (log_level_parse(level, &lvl))
