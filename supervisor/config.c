@@ -49,6 +49,7 @@ void cfg_defaults(struct cfg *c)
 	c->backoff_reset_ms = 30000;
 	c->net.mode = CFG_NET_DHCP;
 	c->net.interface = "eth0";
+	c->net.resolv_conf = "/etc/resolv.conf";
 	for (size_t i = 0; i < CFG_NBUILTINS; i++) {
 		struct cfg_service *s = &c->svc[c->nsvc++];
 		const struct cfg_builtin *b = &cfg_builtins[i];
@@ -315,7 +316,7 @@ static void cfg_one_service(struct cfg *c, const struct yamlconf_node *key,
 static void cfg_network(struct cfg *c, const struct yamlconf_node *m)
 {
 	static const char *const known[] = { "interface", "mode", "address", "gateway",
-					     "dns", "mtu", NULL };
+					     "dns", "mtu", "resolv_conf", NULL };
 	struct yamlconf *yc = &c->yc;
 	const char *mode = NULL, **dns;
 	size_t n;
@@ -336,6 +337,7 @@ static void cfg_network(struct cfg *c, const struct yamlconf_node *m)
 	}
 	yamlconf_get_str(yc, m, "address", &c->net.address);
 	yamlconf_get_str(yc, m, "gateway", &c->net.gateway);
+	yamlconf_get_str(yc, m, "resolv_conf", &c->net.resolv_conf);
 	if (yamlconf_get_strlist(yc, m, "dns", &dns, &n) == 1)
 		for (size_t i = 0; i < n && c->net.ndns < 4; i++)
 			c->net.dns[c->net.ndns++] = dns[i];

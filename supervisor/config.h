@@ -13,6 +13,7 @@
  *   data: {label: data, mount: /data, grow: true}   # PID 1: the data partition
  *   network: {interface: eth0, mode: dhcp}          # PID 1: dhcp, static or none
  *     # static: address: 10.0.2.15/24, gateway: 10.0.2.2, dns: [10.0.2.3], mtu: 1500
+ *     # resolv_conf: /etc/resolv.conf  (where DNS goes; /run/pharos/resolv.conf if unwritable)
  *   services:
  *     exporter:                     # a built-in: exporter, tsdb, alerter, dashboard
  *       listen: ":9100"             # --web.listen-address, and where readiness is probed
@@ -75,6 +76,7 @@ struct cfg_net {
 	const char *dns[4];
 	size_t ndns;
 	int mtu;             /* 0: leave as is (DHCP may set it) */
+	const char *resolv_conf; /* where DNS settings go (default /etc/resolv.conf) */
 };
 
 struct cfg {

@@ -20,6 +20,7 @@
 
 static struct {
 	const char *ifname;
+	const char *resolv_conf;
 	struct dhcp_lease lease;
 	int have_lease;
 	int64_t got_at, deadline;
@@ -123,10 +124,12 @@ int net_write_resolv(const char *path, const uint32_t *dns, int ndns, const char
 	return rc;
 }
 
-/* /etc may be read-only in the image: resolv.conf is a link into /run. */
+/* /etc may be read-only in the image: then /run/pharos/resolv.conf (make
+ * /etc/resolv.conf a link to it). */
 static void net_resolv(const uint32_t *dns, int ndns, const char *domain)
 {
-	int rc = net_write_resolv("/etc/resolv.conf", dns, ndns, domain);
+	int rc = net_write_resolv(net_state.resolv_conf ? net_state.resolv_conf : "/etc/resolv.conf",
+				  dns, ndns, domain);
 	if (rc < 0) {
 		mkdir("/run/pharos", 0755);
 		rc = net_write_resolv("/run/pharos/resolv.conf", dns, ndns, domain);
@@ -160,6 +163,7 @@ int net_setup(const struct cfg_net *net)
 		return -ENETDOWN;
 	}
 	net_state.ifname = net->interface;
+	net_state.resolv_conf = net->resolv_conf;
 	if ((rc = net_up(fd, net->interface)) < 0) {
 		log_error("net: %s: %s", net->interface, strerror(-rc));
 		close(fd);

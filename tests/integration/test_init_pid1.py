@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -145,3 +146,106 @@ def test_pid1_with_a_bad_config_boots_the_default(tmp_path):
         if un.poll() is None:
             un.kill()
             un.wait()
+
+
+DHCP_SERVER = r'''
+import socket, struct, sys
+dev, count_file = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+s.bind(("0.0.0.0", 67))
+acks = 0
+print("ready", flush=True)
+while True:
+    p, _ = s.recvfrom(2048)
+    if len(p) < 240 or p[0] != 1:
+        continue
+    opts, i, mtype = p[240:], 0, None
+    while i < len(opts) and opts[i] != 255:
+        if opts[i] == 0:
+            i += 1; continue
+        if opts[i] == 53:
+            mtype = opts[i + 2]
+        i += 2 + opts[i + 1]
+    reply = {1: 2, 3: 5}.get(mtype)
+    if not reply:
+        continue
+    ip = lambda a: socket.inet_aton(a)
+    o = bytes([53, 1, reply, 54, 4]) + ip("10.99.0.1") + bytes([51, 4]) + struct.pack("!I", 4)
+    o += bytes([1, 4]) + ip("255.255.255.0") + bytes([3, 4]) + ip("10.99.0.1")
+    o += bytes([6, 4]) + ip("10.99.0.53") + bytes([26, 2]) + struct.pack("!H", 1400)
+    o += bytes([15, 4]) + b"test" + bytes([255])
+    r = bytes([2, 1, 6, 0]) + p[4:8] + b"\0\0" + p[10:12] + b"\0" * 4 + ip("10.99.0.2")
+    r += ip("10.99.0.1") + b"\0" * 4 + p[28:44] + b"\0" * 192 + bytes([99, 130, 83, 99]) + o
+    s.sendto(r, ("255.255.255.255", 68))
+    if reply == 5:
+        acks += 1
+        open(count_file, "w").write(str(acks))
+'''
+
+
+@pytest.mark.skipif(not can_unshare(), reason="needs root and unshare(1) for PID/mount namespaces")
+def test_pid1_dhcp_lease_and_renewal(tmp_path):
+    """A veth pair into PID 1's network namespace and a tiny DHCP server on
+    the host side: the lease is applied (address, MTU, DNS) and renewed at T1."""
+    veth = f"ph7v{os.getpid() % 100000}"
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    cfg = tmp_path / "pharos.yml"
+    cfg.write_text("role: [a]\nnetwork: {interface: eth0, mode: dhcp, resolv_conf: /run/resolv.conf}\n"
+                   "data: {label: pharos-test-no-such-label, mount: /run/data}\n"
+                   "modules: /nonexistent\n"
+                   "services:\n  a:\n    command: [/bin/sh, -c, 'exec sleep 1000']\n")
+    log = open(tmp_path / "console.log", "w+")
+    # PID 1 waits on the fifo until its eth0 exists.
+    un = subprocess.Popen(["unshare", "-p", "-f", "-m", "-u", "-n", "--propagation", "private",
+                           "/bin/sh", "-c", f'read x < {fifo}; exec {INIT} --config {cfg}'],
+                          stdout=log, stderr=subprocess.STDOUT)
+    server = None
+    try:
+        def init_pid():
+            try:
+                kids = open(f"/proc/{un.pid}/task/{un.pid}/children").read().split()
+            except OSError:
+                return None
+            return int(kids[0]) if kids else None
+        pid = wait_for(init_pid, what="the namespace's PID 1")
+        subprocess.run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0",
+                        "netns", str(pid)], check=True)
+        subprocess.run(["ip", "addr", "add", "10.99.0.1/24", "dev", veth], check=True)
+        subprocess.run(["ip", "link", "set", veth, "up"], check=True)
+        acks = tmp_path / "acks"
+        server = subprocess.Popen([sys.executable, "-c", DHCP_SERVER, veth, str(acks)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert server.stdout.readline().strip() == "ready"
+        with open(fifo, "w") as f:
+            f.write("go\n")
+        out = lambda: (tmp_path / "console.log").read_text()
+        wait_for(lambda: "dhcp: ACK 10.99.0.2/24 gw 10.99.0.1 lease 4s mtu 1400 dns 1" in out(),
+                 what="the lease:\n" + out())
+        addr = subprocess.run(["nsenter", "-n", "-t", str(pid), "ip", "-o", "addr", "show", "eth0"],
+                              capture_output=True, text=True).stdout
+        assert "10.99.0.2/24" in addr, addr
+        link = subprocess.run(["nsenter", "-n", "-t", str(pid), "ip", "-o", "link", "show", "eth0"],
+                              capture_output=True, text=True).stdout
+        assert "mtu 1400" in link, link
+        route = subprocess.run(["nsenter", "-n", "-t", str(pid), "ip", "route"],
+                               capture_output=True, text=True).stdout
+        assert "default via 10.99.0.1 dev eth0" in route, route
+        assert open(f"/proc/{pid}/root/run/resolv.conf").read() == \
+            "search test\nnameserver 10.99.0.53\n"
+        # T1 is half of the 4 s lease: renewed from the poll loop.
+        wait_for(lambda: "dhcp: renewed 10.99.0.2/24" in out(), timeout=30, what="a renewal")
+        assert int(acks.read_text()) >= 2
+        os.kill(pid, signal.SIGTERM)
+        un.wait(30)
+    finally:
+        if server:
+            server.kill()
+            server.wait()
+        if un.poll() is None:
+            un.kill()
+            un.wait()
+        subprocess.run(["ip", "link", "del", veth], capture_output=True)
