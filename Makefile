@@ -48,6 +48,12 @@ INIT_LIBSRC  := lib/buf.c lib/log.c lib/flags.c lib/yamlconf.c lib/dirscan.c
 musl_obj = $(patsubst %.c,$(B)/musl/%.o,$(1))
 asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 
+# lib/ is linked as an archive, so each program pulls in only the modules
+# it uses (and needs only those modules' third-party libraries).
+MUSL_LIBA := $(B)/musl/libpharos.a
+ASAN_LIBA := $(B)/asan/libpharos.a
+DEP_LIBS  := -lcivetweb -lpcre2-8 -lyaml -lm
+
 BINS := $(B)/bin/pharos-exporter $(B)/bin/pharos-init
 
 .PHONY: all setup deps run test unit promql-test integration bench fuzz fuzz-smoke clean FORCE
@@ -87,9 +93,16 @@ $(B)/asan/%.o: %.c $(DEPS)/asan/.stamp
 -include $(shell find $(B)/musl $(B)/asan -name '*.d' 2>/dev/null)
 
 # ---- binaries ----
-$(B)/bin/pharos-exporter: $(call musl_obj,$(EXPORTER_SRC) $(LIB_SRC))
+$(MUSL_LIBA): $(call musl_obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+$(ASAN_LIBA): $(call asan_obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/pharos-exporter: $(call musl_obj,$(EXPORTER_SRC)) $(MUSL_LIBA)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $^ -L$(DEPS)/musl/lib -lcivetweb
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $^ -L$(DEPS)/musl/lib $(DEP_LIBS)
 
 $(B)/bin/pharos-init: $(call musl_obj,$(INIT_SRC) $(INIT_LIBSRC))
 	@mkdir -p $(@D)
@@ -97,14 +110,14 @@ $(B)/bin/pharos-init: $(call musl_obj,$(INIT_SRC) $(INIT_LIBSRC))
 	objcopy -R .eh_frame -R .comment $@
 
 # The same programs under the sanitizers, for tests that want them.
-$(B)/asan/bin/pharos-exporter: $(call asan_obj,$(EXPORTER_SRC) $(LIB_SRC))
+$(B)/asan/bin/pharos-exporter: $(call asan_obj,$(EXPORTER_SRC)) $(ASAN_LIBA)
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
 # ---- tests ----
-$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(INIT_LIB) $(LIB_SRC))
+$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(INIT_LIB)) $(ASAN_LIBA)
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lyaml -lm
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
 unit: $(B)/asan/unit-tests
 	$(B)/asan/unit-tests
@@ -112,9 +125,9 @@ unit: $(B)/asan/unit-tests
 # Prometheus's own PromQL test scripts (promqltest format), run by our
 # runner; cases listed in tests/promql/expected-failures.txt may fail,
 # any other failure fails the target.
-$(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC) $(LIB_SRC))
+$(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC)) $(ASAN_LIBA)
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lm
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
 promql-test: $(if $(PROMQLTEST_SRC),$(B)/asan/promqltest)
 ifneq ($(PROMQLTEST_SRC),)
