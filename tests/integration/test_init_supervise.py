@@ -39,9 +39,9 @@ def test_kill_9_is_restarted(init):
     st = wait_for(lambda: (s := i.status()["sleeper"])["pid"] not in (0, pid) and s,
                   what="a new process")
     assert st["restarts"] == 1
-    wait_for(lambda: i.metric("pharos_service_restarts_total", "sleeper") == 1,
-             what="restarts_total 1 in the metrics file")
-    assert i.metric("pharos_service_up", "sleeper") == 1
+    wait_for(lambda: i.metric("pharos_service_restarts_total", "sleeper") == 1 and
+             i.metric("pharos_service_up", "sleeper") == 1,
+             what="restarts_total 1 and up 1 in the metrics file")
     assert i.metric("pharos_service_last_exit_code", "sleeper") == 128 + 9
     out = i.output()
     assert re.search(r"^sleeper \| hello from \d+$", out, re.M), out
