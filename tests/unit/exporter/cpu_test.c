@@ -1,14 +1,11 @@
 /* Unit tests of the cpu collector and its helpers (procstat.c for the
  * CPU lines, cpuinfo.c). Owner: helper h1. */
 #include <stdint.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "../../../services/exporter/collector.h"
 #include "../../../services/exporter/cpuinfo.h"
 #include "../../../services/exporter/procstat.h"
 #include "../unit.h"
+#include "xtest.h"
 
 struct cpu_seconds_cache {
 	struct procstat_cpu *v;
@@ -24,45 +21,6 @@ extern const struct collector cpu_collector;
 /* collector.h has no way to free a dev_filter: the tests keep theirs in
  * static storage, where they stay reachable (as a collector's do). */
 static struct dev_filter test_flags, test_bugs, test_none;
-
-/* A scrape writing into a fresh set; cpu_out() renders it. */
-struct cpu_t {
-	struct mset ms;
-	struct arena a;
-	struct scrape s;
-	struct buf out;
-};
-
-static void cpu_t_init(struct cpu_t *t)
-{
-	mset_init(&t->ms);
-	t->a = (struct arena)ARENA_INIT;
-	t->s = (struct scrape){ &t->ms, &t->a };
-	t->out = (struct buf)BUF_INIT;
-}
-
-static const char *cpu_out(struct cpu_t *t)
-{
-	buf_reset(&t->out);
-	mset_write(&t->ms, &t->out);
-	return t->out.p ? t->out.p : "";
-}
-
-static void cpu_t_free(struct cpu_t *t)
-{
-	buf_free(&t->out);
-	mset_free(&t->ms);
-	arena_free(&t->a);
-}
-
-static int has_line(const char *text, const char *line)
-{
-	size_t l = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
-		if ((p == text || p[-1] == '\n') && p[l] == '\n')
-			return 1;
-	return 0;
-}
 
 TEST(procstat_cpu_lines_fixture)
 {
@@ -158,29 +116,31 @@ TEST(cpu_cache_never_decreases_and_resets_on_replug)
 
 TEST(cpu_emit_seconds_modes_and_guest)
 {
-	struct cpu_t t;
-	cpu_t_init(&t);
+	struct xtest t;
+	xtest_init(&t);
 	struct procstat_cpu v[2];
 	memset(v, 0, sizeof v);
 	v[0].t[PROCSTAT_USER] = 444.9;
 	v[1].t[PROCSTAT_GUEST] = 0.03;
 	v[1].t[PROCSTAT_GUEST_NICE] = 0.02;
 	cpu_emit_seconds(&t.s, v, 2, 1);
-	const char *o = cpu_out(&t);
-	CHECK(has_line(o, "# TYPE node_cpu_seconds_total counter"));
-	CHECK(has_line(o, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 444.9"));
-	CHECK(has_line(o, "node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"} 0"));
-	CHECK(has_line(o, "node_cpu_guest_seconds_total{cpu=\"1\",mode=\"user\"} 0.03"));
-	CHECK(has_line(o, "node_cpu_guest_seconds_total{cpu=\"1\",mode=\"nice\"} 0.02"));
+	char *o = xtest_render(&t.ms, XTEST_HELP);
+	CHECK(xtest_has_line(o, "# TYPE node_cpu_seconds_total counter"));
+	CHECK(xtest_has_line(o, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 444.9"));
+	CHECK(xtest_has_line(o, "node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"} 0"));
+	CHECK(xtest_has_line(o, "node_cpu_guest_seconds_total{cpu=\"1\",mode=\"user\"} 0.03"));
+	CHECK(xtest_has_line(o, "node_cpu_guest_seconds_total{cpu=\"1\",mode=\"nice\"} 0.02"));
 	CHECK(strstr(o, "mode=\"guest\"") == NULL);
-	cpu_t_free(&t);
+	free(o);
+	xtest_free(&t);
 
-	cpu_t_init(&t);
+	xtest_init(&t);
 	cpu_emit_seconds(&t.s, v, 2, 0);
-	o = cpu_out(&t);
+	o = xtest_render(&t.ms, XTEST_HELP);
 	CHECK(strstr(o, "node_cpu_guest_seconds_total") == NULL);
-	CHECK(has_line(o, "node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"} 0"));
-	cpu_t_free(&t);
+	CHECK(xtest_has_line(o, "node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"} 0"));
+	free(o);
+	xtest_free(&t);
 }
 
 static const char cpuinfo_x86[] =
@@ -277,40 +237,42 @@ TEST(cpuinfo_arm_layouts)
 
 TEST(cpu_emit_info_and_filtered_words)
 {
-	struct cpu_t t;
-	cpu_t_init(&t);
-	char *text = arena_strdup(&t.a, cpuinfo_x86);
+	struct xtest t;
+	xtest_init(&t);
+	char *text = arena_strdup(&t.arena, cpuinfo_x86);
 	struct cpuinfo_cpu *c;
-	int n = cpuinfo_parse_x86(&t.a, text, &c);
+	int n = cpuinfo_parse_x86(&t.arena, text, &c);
 	CHECK_INT(n, 2);
 	CHECK(dev_filter_init(&test_flags, "^(aes|avx.?|constant_tsc)$", NULL, "f") == 0);
 	CHECK(dev_filter_init(&test_bugs, "^(cpu_meltdown|spectre_.*|mds)$", NULL, "b") == 0);
 	cpu_emit_info(&t.s, c, n, &test_flags, &test_bugs);
-	const char *o = cpu_out(&t);
-	CHECK(has_line(o, "node_cpu_info{cachesize=\"8192 KB\",core=\"0\",cpu=\"0\",family=\"6\","
+	char *o = xtest_render(&t.ms, XTEST_HELP);
+	CHECK(xtest_has_line(o, "node_cpu_info{cachesize=\"8192 KB\",core=\"0\",cpu=\"0\",family=\"6\","
 			  "microcode=\"0xb4\",model=\"142\",model_name=\"Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz\","
 			  "package=\"0\",stepping=\"10\",vendor=\"GenuineIntel\"} 1"));
-	CHECK(has_line(o, "node_cpu_info{cachesize=\"\",core=\"1\",cpu=\"1\",family=\"\",microcode=\"\","
+	CHECK(xtest_has_line(o, "node_cpu_info{cachesize=\"\",core=\"1\",cpu=\"1\",family=\"\",microcode=\"\","
 			  "model=\"\",model_name=\"with: colon\",package=\"\",stepping=\"\",vendor=\"GenuineIntel\"} 1"));
-	CHECK(has_line(o, "node_cpu_flag_info{flag=\"aes\"} 1"));
-	CHECK(has_line(o, "node_cpu_flag_info{flag=\"avx2\"} 1"));
-	CHECK(has_line(o, "node_cpu_flag_info{flag=\"constant_tsc\"} 1"));
+	CHECK(xtest_has_line(o, "node_cpu_flag_info{flag=\"aes\"} 1"));
+	CHECK(xtest_has_line(o, "node_cpu_flag_info{flag=\"avx2\"} 1"));
+	CHECK(xtest_has_line(o, "node_cpu_flag_info{flag=\"constant_tsc\"} 1"));
 	CHECK(strstr(o, "avx512f") == NULL);
 	CHECK(strstr(o, "flag=\"fpu\"") == NULL);
-	CHECK(has_line(o, "node_cpu_bug_info{bug=\"spectre_v2\"} 1"));
+	CHECK(xtest_has_line(o, "node_cpu_bug_info{bug=\"spectre_v2\"} 1"));
 	CHECK(strstr(o, "swapgs") == NULL);
-	cpu_t_free(&t);
+	free(o);
+	xtest_free(&t);
 
 	/* Without include patterns there are no flag/bug families. */
-	cpu_t_init(&t);
-	text = arena_strdup(&t.a, cpuinfo_x86);
-	n = cpuinfo_parse_x86(&t.a, text, &c);
+	xtest_init(&t);
+	text = arena_strdup(&t.arena, cpuinfo_x86);
+	n = cpuinfo_parse_x86(&t.arena, text, &c);
 	CHECK(dev_filter_init(&test_none, "", NULL, "x") == 0);
 	cpu_emit_info(&t.s, c, n, &test_none, &test_none);
-	o = cpu_out(&t);
+	o = xtest_render(&t.ms, XTEST_HELP);
 	CHECK(strstr(o, "node_cpu_info{") != NULL);
 	CHECK(strstr(o, "flag_info") == NULL && strstr(o, "bug_info") == NULL);
-	cpu_t_free(&t);
+	free(o);
+	xtest_free(&t);
 }
 
 TEST(cpu_isolated_lists)
@@ -334,62 +296,38 @@ TEST(cpu_isolated_lists)
 
 /* ---- the whole collector on a small tree ---- */
 
-static void put(const char *root, const char *rel, const char *content)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs(content, f);
-		fclose(f);
-	}
-}
-
 TEST(cpu_update_throttles_isolated_and_stat)
 {
-	char root[] = "/tmp/pharos-cpu-test-XXXXXX";
-	CHECK(mkdtemp(root) != NULL);
-	put(root, "proc/stat", "cpu  1 1 1 1\ncpu0 100 0 0 400 0 0 0 0 0 0\ncpu1 200 0 0 500\n");
-	put(root, "sys/devices/system/cpu/isolated", "1\n");
+	char *root = xtest_tree("cpu-test");
+	CHECK(root != NULL);
+	xtest_write(root, "proc/stat", "cpu  1 1 1 1\ncpu0 100 0 0 400 0 0 0 0 0 0\ncpu1 200 0 0 500\n");
+	xtest_write(root, "sys/devices/system/cpu/isolated", "1\n");
 	/* package 0: cpu0 and cpu2 share core 0, cpu0 has no core count,
 	 * so cpu2's is used; cpu1 (core 1) has no topology at all */
-	put(root, "sys/devices/system/cpu/cpu0/topology/physical_package_id", "0\n");
-	put(root, "sys/devices/system/cpu/cpu0/topology/core_id", "0\n");
-	put(root, "sys/devices/system/cpu/cpu0/thermal_throttle/package_throttle_count", "30\n");
-	put(root, "sys/devices/system/cpu/cpu2/topology/physical_package_id", "0\n");
-	put(root, "sys/devices/system/cpu/cpu2/topology/core_id", "0\n");
-	put(root, "sys/devices/system/cpu/cpu2/thermal_throttle/core_throttle_count", "7\n");
-	put(root, "sys/devices/system/cpu/cpu2/thermal_throttle/package_throttle_count", "99\n");
-	put(root, "sys/devices/system/cpu/cpu1/thermal_throttle/core_throttle_count", "5\n");
-	put(root, "sys/devices/system/cpu/cpufreq/policy0", "");
+	xtest_write(root, "sys/devices/system/cpu/cpu0/topology/physical_package_id", "0\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu0/topology/core_id", "0\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu0/thermal_throttle/package_throttle_count", "30\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu2/topology/physical_package_id", "0\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu2/topology/core_id", "0\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu2/thermal_throttle/core_throttle_count", "7\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu2/thermal_throttle/package_throttle_count", "99\n");
+	xtest_write(root, "sys/devices/system/cpu/cpu1/thermal_throttle/core_throttle_count", "5\n");
+	xtest_write(root, "sys/devices/system/cpu/cpufreq/policy0", "");
 
-	struct exporter_paths saved = exporter_paths;
 	char proc[600], sys[600];
 	snprintf(proc, sizeof proc, "%s/proc", root);
 	snprintf(sys, sizeof sys, "%s/sys", root);
-	exporter_paths.procfs = proc;
-	exporter_paths.sysfs = sys;
-	struct cpu_t t;
-	cpu_t_init(&t);
-	int rc = cpu_collector.update(&t.s);
-	const char *o = cpu_out(&t);
-	exporter_paths = saved;
-	char cmd[700];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	CHECK(system(cmd) == 0);
+	char *o;
+	int rc = xtest_collect(&cpu_collector, proc, sys, NULL, XTEST_HELP, &o);
+	CHECK(xtest_rmtree(root) == 0);
+	free(root);
 
 	CHECK_INT(rc, 0);
-	CHECK(has_line(o, "node_cpu_seconds_total{cpu=\"1\",mode=\"user\"} 2"));
-	CHECK(has_line(o, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 4"));
-	CHECK(has_line(o, "node_cpu_isolated{cpu=\"1\"} 1"));
-	CHECK(has_line(o, "node_cpu_core_throttles_total{core=\"0\",package=\"0\"} 7"));
-	CHECK(has_line(o, "node_cpu_package_throttles_total{package=\"0\"} 30"));
+	CHECK(xtest_has_line(o, "node_cpu_seconds_total{cpu=\"1\",mode=\"user\"} 2"));
+	CHECK(xtest_has_line(o, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 4"));
+	CHECK(xtest_has_line(o, "node_cpu_isolated{cpu=\"1\"} 1"));
+	CHECK(xtest_has_line(o, "node_cpu_core_throttles_total{core=\"0\",package=\"0\"} 7"));
+	CHECK(xtest_has_line(o, "node_cpu_package_throttles_total{package=\"0\"} 30"));
 	CHECK(strstr(o, "core=\"1\"") == NULL);
-	cpu_t_free(&t);
+	free(o);
 }

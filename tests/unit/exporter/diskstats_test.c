@@ -1,12 +1,9 @@
 /* Tests for collector/diskstats.c: /proc/diskstats lines of every length
  * the kernel writes, udev properties, the device filter flags. */
 #include "../unit.h"
+#include "xtest.h"
 
 #include <stdint.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "../../../services/exporter/collector.h"
 
 struct diskstats_line {
 	unsigned major, minor;
@@ -25,41 +22,18 @@ int diskstats_set_filter(const char *exclude, int exclude_given, const char *inc
 
 static const char diskstats_default[] = "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 
-struct ds_scrape {
-	struct mset ms;
-	struct arena arena;
-	struct scrape s;
-};
-
-static void ds_init(struct ds_scrape *t)
+/* The output without HELP lines (caller frees); t is freed. */
+static char *ds_render(struct xtest *t)
 {
-	mset_init(&t->ms);
-	t->arena = (struct arena)ARENA_INIT;
-	t->s.ms = &t->ms;
-	t->s.arena = &t->arena;
-}
-
-/* The output without HELP lines; caller frees. */
-static char *ds_render(struct ds_scrape *t)
-{
-	struct buf b = BUF_INIT, out = BUF_INIT;
-	mset_write(&t->ms, &b);
-	char *p = b.p ? b.p : "";
-	char *line;
-	while ((line = next_line(&p)) != NULL)
-		if (strncmp(line, "# HELP", 6))
-			buf_printf(&out, "%s\n", line);
-	buf_free(&b);
-	mset_free(&t->ms);
-	arena_free(&t->arena);
-	return buf_steal(&out);
+	char *out = xtest_render(&t->ms, XTEST_NO_HELP);
+	xtest_free(t);
+	return out;
 }
 
 /* A udev database in a fresh directory; returns its path (malloc). */
 static char *ds_udev_dir(void)
 {
-	char tmpl[] = "/tmp/pharos-diskstats-XXXXXX";
-	char *dir = mkdtemp(tmpl);
+	char *dir = xtest_tree("diskstats");
 	if (!dir)
 		return NULL;
 	static const struct {
@@ -92,27 +66,13 @@ static char *ds_udev_dir(void)
 		{ "b11:0", "E:ID_MODEL=Virtual_CDROM0\r\nE:ID_FS_TYPE=\nE:ID_PATH=usb\n" },
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char path[256];
-		snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
-		FILE *f = fopen(path, "w");
-		if (!f)
+		if (xtest_write(dir, files[i].name, files[i].text) != 0) {
+			xtest_rmtree(dir);
+			free(dir);
 			return NULL;
-		fputs(files[i].text, f);
-		fclose(f);
+		}
 	}
-	return strdup(dir);
-}
-
-static void ds_rm_udev_dir(char *dir)
-{
-	const char *names[] = { "b8:32", "b252:1", "b11:0" };
-	for (int i = 0; i < 3; i++) {
-		char path[256];
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-	free(dir);
+	return dir;
 }
 
 TEST(diskstats_line_lengths)
@@ -170,8 +130,8 @@ TEST(diskstats_fixture_output)
 	CHECK_INT(diskstats_set_filter(diskstats_default, 0, NULL, NULL), 0);
 	char *udev = ds_udev_dir();
 	CHECK(udev != NULL);
-	struct ds_scrape t;
-	ds_init(&t);
+	struct xtest t;
+	xtest_init(&t);
 	char text[] =
 		"   1       0 ram0 0 0 0 0 0 0 0 0 0 0 0\n"
 		"   8      32 sdc 126552 141 1657779 14 11822 1895 172905 1007 0 10730 17070 18851 0 "
@@ -183,7 +143,8 @@ TEST(diskstats_fixture_output)
 		"   8      16 sdb 1 2 3\n";
 	CHECK_INT(diskstats_parse(&t.s, text, udev), 3);
 	char *out = ds_render(&t);
-	ds_rm_udev_dir(udev);
+	xtest_rmtree(udev);
+	free(udev);
 	static const char *const want[] = {
 		"# TYPE node_disk_ata_rotation_rate_rpm gauge\nnode_disk_ata_rotation_rate_rpm{device=\"sdc\"} 0\n",
 		"node_disk_ata_write_cache{device=\"sdc\"} 1\n",
@@ -225,21 +186,21 @@ TEST(diskstats_fixture_output)
 
 TEST(diskstats_filter_flags)
 {
-	struct ds_scrape t;
+	struct xtest t;
 	char text[] = "8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n8 1 sda1 1 2 3 4 5 6 7 8 9 10 11\n"
 		      "7 0 loop0 1 2 3 4 5 6 7 8 9 10 11\n";
 	char copy[sizeof text];
 
 	/* device-include alone replaces the default exclude. */
 	CHECK_INT(diskstats_set_filter(diskstats_default, 0, "^sda1$", NULL), 0);
-	ds_init(&t);
+	xtest_init(&t);
 	memcpy(copy, text, sizeof text);
 	CHECK_INT(diskstats_parse(&t.s, copy, NULL), 1);
 	free(ds_render(&t));
 
 	/* The deprecated name stands in for device-exclude. */
 	CHECK_INT(diskstats_set_filter(diskstats_default, 0, NULL, "^loop"), 0);
-	ds_init(&t);
+	xtest_init(&t);
 	memcpy(copy, text, sizeof text);
 	CHECK_INT(diskstats_parse(&t.s, copy, NULL), 2);
 	free(ds_render(&t));

@@ -1,17 +1,12 @@
 /* Tests for collector/filesystem.c: mounts parsing, the exclude patterns
  * and their fast paths, flag resolution, and a whole scrape of a fake
  * /proc/1/mounts whose mount points are real directories. */
-#define _XOPEN_SOURCE 700
 #include "../unit.h"
+#include "xtest.h"
 
 #include <errno.h>
-#include <ftw.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/vfs.h>
-#include <unistd.h>
 
-#include "../../../services/exporter/collector.h"
 #include "../../../services/exporter/fsstat.h"
 
 struct filesystem_mount {
@@ -122,10 +117,8 @@ TEST(filesystem_default_patterns)
 
 TEST(filesystem_mounts_parsing)
 {
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
+	struct xtest t;
+	xtest_init(&t);
 	char text[] = "/dev/vda / ext4 rw,relatime 0 0\n"
 		      "short line\n"
 		      "//srv/share /host/mnt/my\\040share\\011x cifs ro,relatime 0 0\n"
@@ -133,83 +126,55 @@ TEST(filesystem_mounts_parsing)
 		      "tmpfs /hostile tmpfs rw 0 0\n"
 		      "a /x\\134y t o\n";
 	struct filesystem_mount *m;
-	int n = filesystem_parse_mounts(&s, text, "/host", &m);
+	int n = filesystem_parse_mounts(&t.s, text, "/host", &m);
 	int ok = n == 5 && !strcmp(m[0].mountpoint, "/") && !strcmp(m[0].options, "rw,relatime") &&
 		 !strcmp(m[1].device, "//srv/share") && !strcmp(m[1].mountpoint, "/mnt/my share\tx") &&
 		 !strcmp(m[1].fstype, "cifs") && !strcmp(m[2].mountpoint, "/") &&
 		 !strcmp(m[3].mountpoint, "ile") && /* a plain prefix, as node_exporter strips */
 		 !strcmp(m[4].mountpoint, "/x\\134y");
 	char text2[] = "/dev/vda / ext4 rw 0 0\n";
-	int n2 = filesystem_parse_mounts(&s, text2, "/", &m);
+	int n2 = filesystem_parse_mounts(&t.s, text2, "/", &m);
 	int ok2 = n2 == 1 && !strcmp(m[0].mountpoint, "/");
-	mset_free(&ms);
-	arena_free(&a);
+	xtest_free(&t);
 	CHECK(ok);
 	CHECK(ok2);
 }
 
-static int fs_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	remove(path);
-	return 0;
-}
-
-static int fs_write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	fclose(f);
-	return 0;
-}
-
+/* A scrape of procfs/rootfs; *rc gets its result. Returns the output
+ * without HELP lines (malloc'd). */
 static char *fs_collect(const char *procfs, const char *rootfs, int *rc)
 {
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	*rc = filesystem_collect(&s, procfs, rootfs, statfs);
-	struct buf b = BUF_INIT, o = BUF_INIT;
-	mset_write(&ms, &b);
-	char *p = b.p ? b.p : "", *line;
-	while ((line = next_line(&p)) != NULL)
-		if (strncmp(line, "# HELP", 6))
-			buf_printf(&o, "%s\n", line);
-	buf_free(&b);
-	mset_free(&ms);
-	arena_free(&a);
-	return buf_steal(&o);
+	struct xtest t;
+	xtest_init(&t);
+	*rc = filesystem_collect(&t.s, procfs, rootfs, statfs);
+	char *out = xtest_render(&t.ms, XTEST_NO_HELP);
+	xtest_free(&t);
+	return out;
 }
 
 TEST(filesystem_scrape)
 {
 	CHECK_INT(fs_defaults(), 0);
-	char tmpl[] = "/tmp/pharos-filesystem-XXXXXX";
-	CHECK(mkdtemp(tmpl) != NULL);
-	char proc[256], one[256], mounts[256], data[256];
-	snprintf(proc, sizeof proc, "%s/proc", tmpl);
-	snprintf(one, sizeof one, "%s/proc/1", tmpl);
-	snprintf(mounts, sizeof mounts, "%s/proc/1/mounts", tmpl);
-	snprintf(data, sizeof data, "%s/data", tmpl);
-	mkdir(proc, 0700);
-	mkdir(one, 0700);
-	mkdir(data, 0700);
+	char *root = xtest_tree("filesystem");
+	CHECK(root != NULL);
+	char proc[256], data[256];
+	snprintf(proc, sizeof proc, "%s/proc", root);
+	snprintf(data, sizeof data, "%s/data", root);
+	xtest_write(root, "data", NULL);
 	/* With rootfs = the scratch directory: "/data" is <tmp>/data. */
-	int w = fs_write(mounts, "/dev/sdz1 /data ext4 rw,relatime 0 0\n"
-				 "/dev/sdz1 /data ext4 rw,relatime 0 0\n" /* a duplicate */
-				 "/dev/sdz2 /data ext4 ro,noatime 0 0\n"   /* same labels */
-				 "server:/x /gone nfs4 rw 0 0\n"
-				 "proc /proc proc rw 0 0\n"
-				 "tmpfs /var/lib/docker/x tmpfs rw 0 0\n"
-				 "/dev/sdz3 /data xfs ro 0 0\n");
+	int w = xtest_write(root, "proc/1/mounts",
+			    "/dev/sdz1 /data ext4 rw,relatime 0 0\n"
+			    "/dev/sdz1 /data ext4 rw,relatime 0 0\n" /* a duplicate */
+			    "/dev/sdz2 /data ext4 ro,noatime 0 0\n"   /* same labels */
+			    "server:/x /gone nfs4 rw 0 0\n"
+			    "proc /proc proc rw 0 0\n"
+			    "tmpfs /var/lib/docker/x tmpfs rw 0 0\n"
+			    "/dev/sdz3 /data xfs ro 0 0\n");
 	CHECK_INT(w, 0);
 	struct statfs st;
 	CHECK_INT(statfs(data, &st), 0);
 	int rc;
-	char *out = fs_collect(proc, tmpl, &rc);
+	char *out = fs_collect(proc, root, &rc);
 
 	char want[4096];
 	double bs = (double)st.f_bsize;
@@ -239,17 +204,17 @@ TEST(filesystem_scrape)
 	free(out);
 
 	/* Without 1/mounts, <procfs>/mounts is read. */
-	unlink(mounts);
-	snprintf(mounts, sizeof mounts, "%s/proc/mounts", tmpl);
-	fs_write(mounts, "/dev/sdz9 /data ext4 rw 0 0\n");
-	out = fs_collect(proc, tmpl, &rc);
+	xtest_unlink(root, "proc/1/mounts");
+	xtest_write(root, "proc/mounts", "/dev/sdz9 /data ext4 rw 0 0\n");
+	out = fs_collect(proc, root, &rc);
 	int fallback = rc == 0 && strstr(out, "device=\"/dev/sdz9\"") != NULL;
 	free(out);
-	unlink(mounts);
-	out = fs_collect(proc, tmpl, &rc);
+	xtest_unlink(root, "proc/mounts");
+	out = fs_collect(proc, root, &rc);
 	int missing = rc == -ENOENT && !strcmp(out, "");
 	free(out);
-	nftw(tmpl, fs_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	xtest_rmtree(root);
+	free(root);
 
 	CHECK(ok);
 	CHECK_DBL(got_size, (double)st.f_blocks * bs);

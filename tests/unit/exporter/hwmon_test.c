@@ -2,13 +2,8 @@
  * name splitting, name cleaning, and a scrape of a small sysfs tree shaped
  * like node_exporter's fixture (chips found through device links, name
  * files and bare directories). */
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "../../../services/exporter/collector.h"
 #include "../unit.h"
+#include "xtest.h"
 
 char *hwmon_clean_name(struct scrape *s, const char *in, size_t n);
 int hwmon_explode(struct scrape *s, const char *name, char **type, long *num, char **prop);
@@ -53,98 +48,51 @@ TEST(hwmon_clean_name_like_node_exporter)
 	arena_free(&a);
 }
 
-static char hw_root[64];
-
-static void hw_put(const char *rel, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", hw_root, rel);
-	for (char *p = path + strlen(hw_root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	if (text) {
-		FILE *f = fopen(path, "w");
-		if (f) {
-			fputs(text, f);
-			fclose(f);
-		}
-	} else {
-		mkdir(path, 0755);
-	}
-}
-
-static void hw_link(const char *target, const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", hw_root, rel);
-	symlink(target, path);
-}
-
-static char *hw_scrape(struct arena *a, int *rc)
-{
-	const char *saved = exporter_paths.sysfs;
-	exporter_paths.sysfs = hw_root;
-	struct mset ms;
-	mset_init(&ms);
-	struct scrape s = { &ms, a };
-	*rc = hwmon_collector.update(&s);
-	exporter_paths.sysfs = saved;
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
-	char *r = arena_strdup(a, out.p ? out.p : "");
-	buf_free(&out);
-	mset_free(&ms);
-	return r;
-}
-
 TEST(hwmon_scrapes_a_fixture_tree)
 {
-	snprintf(hw_root, sizeof hw_root, "/tmp/pharos-hwmon-XXXXXX");
-	CHECK(mkdtemp(hw_root) != NULL);
-	struct arena a = ARENA_INIT;
-	int rc;
-	char *out = hw_scrape(&a, &rc);
+	char *root = xtest_tree("hwmon");
+	CHECK(root != NULL);
+	char *out;
+	int rc = xtest_collect(&hwmon_collector, NULL, root, NULL, XTEST_HELP, &out);
 	CHECK(rc < 0); /* no class/hwmon: no data */
+	free(out);
 
 	/* coretemp: a device link, a name file, labelled temperatures */
-	hw_put("devices/platform/coretemp.0/hwmon/hwmon0/name", "coretemp\n");
-	hw_put("devices/platform/coretemp.0/hwmon/hwmon0/temp1_input", "55000\n");
-	hw_put("devices/platform/coretemp.0/hwmon/hwmon0/temp1_crit", "100000\n");
-	hw_put("devices/platform/coretemp.0/hwmon/hwmon0/temp1_crit_alarm", "0\n");
-	hw_put("devices/platform/coretemp.0/hwmon/hwmon0/temp1_label", "Physical id 0\n");
-	hw_link("../../../coretemp.0", "devices/platform/coretemp.0/hwmon/hwmon0/device");
-	hw_put("class/hwmon", NULL);
-	hw_link("../../devices/platform/coretemp.0/hwmon/hwmon0", "class/hwmon/hwmon0");
+	xtest_write(root, "devices/platform/coretemp.0/hwmon/hwmon0/name", "coretemp\n");
+	xtest_write(root, "devices/platform/coretemp.0/hwmon/hwmon0/temp1_input", "55000\n");
+	xtest_write(root, "devices/platform/coretemp.0/hwmon/hwmon0/temp1_crit", "100000\n");
+	xtest_write(root, "devices/platform/coretemp.0/hwmon/hwmon0/temp1_crit_alarm", "0\n");
+	xtest_write(root, "devices/platform/coretemp.0/hwmon/hwmon0/temp1_label", "Physical id 0\n");
+	xtest_symlink(root, "../../../coretemp.0", "devices/platform/coretemp.0/hwmon/hwmon0/device");
+	xtest_write(root, "class/hwmon", NULL);
+	xtest_symlink(root, "../../devices/platform/coretemp.0/hwmon/hwmon0", "class/hwmon/hwmon0");
 	/* applesmc: sensors only in the device directory, no name file */
-	hw_put("devices/platform/applesmc.768/fan1_input", "0\n");
-	hw_put("devices/platform/applesmc.768/fan1_min", "2160\n");
-	hw_put("devices/platform/applesmc.768/fan1_manual", "0\n");
-	hw_put("devices/platform/applesmc.768/fan1_safe", "");
-	hw_put("devices/platform/applesmc.768/fan1_label", "Left side  \n");
-	hw_put("devices/platform/applesmc.768/hwmon/hwmon2/x", "");
-	hw_link("../../../applesmc.768", "devices/platform/applesmc.768/hwmon/hwmon2/device");
-	hw_link("../../devices/platform/applesmc.768/hwmon/hwmon2", "class/hwmon/hwmon2");
+	xtest_write(root, "devices/platform/applesmc.768/fan1_input", "0\n");
+	xtest_write(root, "devices/platform/applesmc.768/fan1_min", "2160\n");
+	xtest_write(root, "devices/platform/applesmc.768/fan1_manual", "0\n");
+	xtest_write(root, "devices/platform/applesmc.768/fan1_safe", "");
+	xtest_write(root, "devices/platform/applesmc.768/fan1_label", "Left side  \n");
+	xtest_write(root, "devices/platform/applesmc.768/hwmon/hwmon2/x", "");
+	xtest_symlink(root, "../../../applesmc.768", "devices/platform/applesmc.768/hwmon/hwmon2/device");
+	xtest_symlink(root, "../../devices/platform/applesmc.768/hwmon/hwmon2", "class/hwmon/hwmon2");
 	/* nct6779: a name file, no device */
-	hw_put("class/hwmon/hwmon3/name", "nct6779\n");
-	hw_put("class/hwmon/hwmon3/in1_input", "1024\n");
-	hw_put("class/hwmon/hwmon3/in1_alarm", "1\n");
-	hw_put("class/hwmon/hwmon3/in1_beep", "0\n");
-	hw_put("class/hwmon/hwmon3/fan2_target", "27000\n");
-	hw_put("class/hwmon/hwmon3/pwm1_enable", "5\n");
-	hw_put("class/hwmon/hwmon3/power1_average", "12345678\n");
-	hw_put("class/hwmon/hwmon3/energy1_input", "123456789\n");
-	hw_put("class/hwmon/hwmon3/curr1_input", "1500\n");
-	hw_put("class/hwmon/hwmon3/humidity1_input", "45000\n");
-	hw_put("class/hwmon/hwmon3/update_interval", "1000\n");
-	hw_put("class/hwmon/hwmon3/in2_input", " 5\n"); /* not a Go float: skipped */
+	xtest_write(root, "class/hwmon/hwmon3/name", "nct6779\n");
+	xtest_write(root, "class/hwmon/hwmon3/in1_input", "1024\n");
+	xtest_write(root, "class/hwmon/hwmon3/in1_alarm", "1\n");
+	xtest_write(root, "class/hwmon/hwmon3/in1_beep", "0\n");
+	xtest_write(root, "class/hwmon/hwmon3/fan2_target", "27000\n");
+	xtest_write(root, "class/hwmon/hwmon3/pwm1_enable", "5\n");
+	xtest_write(root, "class/hwmon/hwmon3/power1_average", "12345678\n");
+	xtest_write(root, "class/hwmon/hwmon3/energy1_input", "123456789\n");
+	xtest_write(root, "class/hwmon/hwmon3/curr1_input", "1500\n");
+	xtest_write(root, "class/hwmon/hwmon3/humidity1_input", "45000\n");
+	xtest_write(root, "class/hwmon/hwmon3/update_interval", "1000\n");
+	xtest_write(root, "class/hwmon/hwmon3/in2_input", " 5\n"); /* not a Go float: skipped */
 	/* hwmon4: neither name nor device */
-	hw_put("class/hwmon/hwmon4/temp1_input", "54000\n");
-	hw_put("class/hwmon/afile", "not a chip\n");
+	xtest_write(root, "class/hwmon/hwmon4/temp1_input", "54000\n");
+	xtest_write(root, "class/hwmon/afile", "not a chip\n");
 
-	out = hw_scrape(&a, &rc);
+	rc = xtest_collect(&hwmon_collector, NULL, root, NULL, XTEST_HELP, &out);
 	CHECK_INT(rc, 0);
 	const char *want[] = {
 		"node_hwmon_chip_names{chip=\"nct6779\",chip_name=\"nct6779\"} 1\n",
@@ -176,9 +124,8 @@ TEST(hwmon_scrapes_a_fixture_tree)
 			unit_fail(__FILE__, __LINE__, "missing: %s", want[i]);
 	CHECK(!strstr(out, "fan1_safe") && !strstr(out, "fan_safe") && !strstr(out, "sensor=\"in2\""));
 	CHECK(!strstr(out, "chip_name=\"\"") && !strstr(out, "afile"));
+	free(out);
 
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", hw_root);
-	CHECK(system(cmd) == 0);
-	arena_free(&a);
+	CHECK(xtest_rmtree(root) == 0);
+	free(root);
 }

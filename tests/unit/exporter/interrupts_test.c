@@ -1,27 +1,13 @@
 /* Unit tests of the interrupts collector. Owner: helper h1. */
-#include "../../../services/exporter/collector.h"
 #include "../unit.h"
+#include "xtest.h"
 
 int interrupts_parse(struct scrape *s, char *text);
 
-static char *interrupts_render(const char *text, int *rc)
-{
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	*rc = interrupts_parse(&s, arena_strdup(&a, text));
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
-	mset_free(&ms);
-	arena_free(&a);
-	return buf_steal(&out);
-}
-
 TEST(interrupts_fixture_lines)
 {
-	int rc;
-	char *o = interrupts_render(
+	char *o;
+	int rc = xtest_parse(interrupts_parse,
 		"           CPU0       CPU1       CPU2       CPU3       \n"
 		"  0:         18          0          0          0  IR-IO-APIC-edge      timer\n"
 		" 16:     328511     322879     293782     351412  IR-IO-APIC-fasteoi   ehci_hcd:usb1, mmc0\n"
@@ -29,7 +15,7 @@ TEST(interrupts_fixture_lines)
 		"LOC:  174326351  135776678  168393257  130980079   Local timer interrupts\n"
 		"ERR:          0\n"
 		"MIS:          0\n",
-		&rc);
+		XTEST_HELP, &o);
 	CHECK_INT(rc, 0);
 	CHECK(strstr(o, "# TYPE node_interrupts_total counter\n") != NULL);
 	CHECK(strstr(o, "\nnode_interrupts_total{cpu=\"0\",devices=\"timer\",info=\"IR-IO-APIC-edge\",type=\"0\"} 18\n") != NULL);
@@ -42,12 +28,12 @@ TEST(interrupts_fixture_lines)
 
 TEST(interrupts_last_line_of_a_name_wins)
 {
-	int rc;
-	char *o = interrupts_render(
+	char *o;
+	int rc = xtest_parse(interrupts_parse,
 		"CPU0 CPU1\n"
 		"NMI: 1 2 First\n"
 		"NMI: 3 4 Second   one\n",
-		&rc);
+		XTEST_HELP, &o);
 	CHECK_INT(rc, 0);
 	CHECK(strstr(o, "First") == NULL);
 	CHECK(strstr(o, "{cpu=\"1\",devices=\"\",info=\"Second one\",type=\"NMI\"} 4\n") != NULL);
@@ -56,12 +42,12 @@ TEST(interrupts_last_line_of_a_name_wins)
 
 TEST(interrupts_bad_input)
 {
-	int rc;
-	char *o = interrupts_render("", &rc);
+	char *o;
+	int rc = xtest_parse(interrupts_parse, "", XTEST_HELP, &o);
 	CHECK_INT(rc, -1);
 	free(o);
 
-	o = interrupts_render("CPU0 CPU1\n5: 1 x edge dev\n6: 7 8 edge\n", &rc);
+	rc = xtest_parse(interrupts_parse, "CPU0 CPU1\n5: 1 x edge dev\n6: 7 8 edge\n", XTEST_HELP, &o);
 	CHECK_INT(rc, -2);
 	CHECK(strstr(o, "{cpu=\"0\",devices=\"dev\",info=\"edge\",type=\"5\"} 1\n") != NULL);
 	CHECK(strstr(o, "{cpu=\"1\",devices=\"dev\"") == NULL);
@@ -69,7 +55,7 @@ TEST(interrupts_bad_input)
 	free(o);
 
 	/* header only, and lines too short for the CPU count */
-	o = interrupts_render("CPU0 CPU1 CPU2\n1: 1 2\n:\n", &rc);
+	rc = xtest_parse(interrupts_parse, "CPU0 CPU1 CPU2\n1: 1 2\n:\n", XTEST_HELP, &o);
 	CHECK_INT(rc, 0);
 	CHECK_STR(o, "");
 	free(o);

@@ -1,5 +1,5 @@
-#include "../../../services/exporter/collector.h"
 #include "../unit.h"
+#include "xtest.h"
 
 int loadavg_parse(const char *text, double out[3]);
 int meminfo_parse(struct scrape *s, char *text);
@@ -17,25 +17,18 @@ TEST(loadavg_parses_and_rejects)
 
 TEST(meminfo_units_parens_and_garbage)
 {
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	char text[] = "MemTotal:       15666184 kB\n"
-		      "Active(anon):    123 kB\n"
-		      "HugePages_Total:       0\n"
-		      "garbage line without colon 1 2 3\n"
-		      "Bad:  notanumber kB\n"
-		      "\n"
-		      "Truncated:";
-	CHECK_INT(meminfo_parse(&s, text), 3);
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
-	CHECK(strstr(out.p, "\nnode_memory_MemTotal_bytes 1.6042172416e+10\n") != NULL);
-	CHECK(strstr(out.p, "\nnode_memory_Active_anon_bytes 125952\n") != NULL);
-	CHECK(strstr(out.p, "\nnode_memory_HugePages_Total 0\n") != NULL);
-	CHECK(strstr(out.p, "Bad") == NULL);
-	buf_free(&out);
-	mset_free(&ms);
-	arena_free(&a);
+	const char text[] = "MemTotal:       15666184 kB\n"
+			    "Active(anon):    123 kB\n"
+			    "HugePages_Total:       0\n"
+			    "garbage line without colon 1 2 3\n"
+			    "Bad:  notanumber kB\n"
+			    "\n"
+			    "Truncated:";
+	char *out;
+	CHECK_INT(xtest_parse(meminfo_parse, text, XTEST_HELP, &out), 3);
+	CHECK(strstr(out, "\nnode_memory_MemTotal_bytes 1.6042172416e+10\n") != NULL);
+	CHECK(strstr(out, "\nnode_memory_Active_anon_bytes 125952\n") != NULL);
+	CHECK(strstr(out, "\nnode_memory_HugePages_Total 0\n") != NULL);
+	CHECK(strstr(out, "Bad") == NULL);
+	free(out);
 }

@@ -1,10 +1,7 @@
 /* Tests for collector/os.c: the os-release parser (go-envparse's rules)
  * and the two families. */
 #include "../unit.h"
-
-#include <stdlib.h>
-
-#include "../../../services/exporter/collector.h"
+#include "xtest.h"
 
 struct os_release {
 	const char *v[12];
@@ -35,21 +32,11 @@ TEST(os_release_fixture_output)
 	memcpy(text, os_ubuntu, sizeof text);
 	struct os_release r;
 	CHECK_INT(os_release_parse(text, &r), 0);
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	os_release_add(&s, &r);
-	struct buf b = BUF_INIT, o = BUF_INIT;
-	mset_write(&ms, &b);
-	char *p = b.p, *line;
-	while ((line = next_line(&p)) != NULL)
-		if (strncmp(line, "# HELP", 6))
-			buf_printf(&o, "%s\n", line);
-	buf_free(&b);
-	mset_free(&ms);
-	arena_free(&a);
-	char *out = buf_steal(&o);
+	struct xtest t;
+	xtest_init(&t);
+	os_release_add(&t.s, &r);
+	char *out = xtest_render(&t.ms, XTEST_NO_HELP);
+	xtest_free(&t);
 	const char *want =
 		"# TYPE node_os_info gauge\n"
 		"node_os_info{build_id=\"\",id=\"ubuntu\",id_like=\"debian\",image_id=\"\","

@@ -1,8 +1,8 @@
 /* Unit tests of the pressure collector. Owner: helper h1. */
 #include <stdint.h>
 
-#include "../../../services/exporter/collector.h"
 #include "../unit.h"
+#include "xtest.h"
 
 struct pressure_stats {
 	int has_some, has_full;
@@ -38,25 +38,21 @@ TEST(pressure_parse_lines)
 
 TEST(pressure_emit_seconds_like_node_exporter)
 {
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
+	struct xtest t;
+	xtest_init(&t);
 	struct pressure_stats cpu = { 1, 1, 14036781, 5 }, io = { 1, 1, 159886802, 159229614 },
 			      mem = { 1, 0, 0, 0 };
-	pressure_emit(&s, "cpu", &cpu);
-	pressure_emit(&s, "io", &io);
-	pressure_emit(&s, "memory", &mem);
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
+	pressure_emit(&t.s, "cpu", &cpu);
+	pressure_emit(&t.s, "io", &io);
+	pressure_emit(&t.s, "memory", &mem);
+	char *out = xtest_render(&t.ms, XTEST_HELP);
+	xtest_free(&t);
 	/* two divisions by 1000, as node_exporter computes it */
-	CHECK(strstr(out.p, "\nnode_pressure_cpu_waiting_seconds_total 14.036781000000001\n") != NULL);
-	CHECK(strstr(out.p, "# TYPE node_pressure_io_stalled_seconds_total counter\n") != NULL);
-	CHECK(strstr(out.p, "\nnode_pressure_io_stalled_seconds_total 159.229614\n") != NULL);
-	CHECK(strstr(out.p, "\nnode_pressure_memory_waiting_seconds_total 0\n") != NULL);
-	CHECK(strstr(out.p, "memory_stalled") == NULL);
-	CHECK(strstr(out.p, "cpu_stalled") == NULL);
-	buf_free(&out);
-	mset_free(&ms);
-	arena_free(&a);
+	CHECK(strstr(out, "\nnode_pressure_cpu_waiting_seconds_total 14.036781000000001\n") != NULL);
+	CHECK(strstr(out, "# TYPE node_pressure_io_stalled_seconds_total counter\n") != NULL);
+	CHECK(strstr(out, "\nnode_pressure_io_stalled_seconds_total 159.229614\n") != NULL);
+	CHECK(strstr(out, "\nnode_pressure_memory_waiting_seconds_total 0\n") != NULL);
+	CHECK(strstr(out, "memory_stalled") == NULL);
+	CHECK(strstr(out, "cpu_stalled") == NULL);
+	free(out);
 }

@@ -1,15 +1,9 @@
 /* Tests for collector/processes.c: the stat parser and a whole scrape of
  * a fake /proc in a scratch directory. */
-#define _XOPEN_SOURCE 700
 #include "../unit.h"
+#include "xtest.h"
 
 #include <errno.h>
-#include <ftw.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include "../../../services/exporter/collector.h"
 
 struct processes_stat {
 	char state[8];
@@ -62,77 +56,28 @@ TEST(processes_stat_malformed)
 	CHECK(processes_parse_stat(empty, &st) != 0);
 }
 
-static int pr_write(const char *root, const char *rel, const char *text)
-{
-	char path[1024];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = 0;
-		mkdir(path, 0700);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	fclose(f);
-	return 0;
-}
-
-static int pr_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void pr_rm(char *root)
-{
-	nftw(root, pr_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(root);
-}
-
 static int pr_collect(const char *root, char **out)
 {
-	const char *saved = exporter_paths.procfs;
-	exporter_paths.procfs = root;
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	int rc = processes_collector.update(&s);
-	exporter_paths.procfs = saved;
-	struct buf b = BUF_INIT, o = BUF_INIT;
-	mset_write(&ms, &b);
-	char *p = b.p ? b.p : "", *line;
-	while ((line = next_line(&p)) != NULL)
-		if (strncmp(line, "# HELP", 6))
-			buf_printf(&o, "%s\n", line);
-	buf_free(&b);
-	mset_free(&ms);
-	arena_free(&a);
-	*out = buf_steal(&o);
-	return rc;
+	return xtest_collect(&processes_collector, root, NULL, NULL, XTEST_NO_HELP, out);
 }
 
 TEST(processes_fake_proc)
 {
-	char tmpl[] = "/tmp/pharos-processes-XXXXXX";
-	CHECK(mkdtemp(tmpl) != NULL);
-	char *root = strdup(tmpl);
+	char *root = xtest_tree("processes");
+	CHECK(root != NULL);
 	char thread[] = "12 (worker) D 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 30 109604864 "
 			"2507 18446744073709551615 1 1 0 0 0 0 0 4096 1260 0 0 0 -1 0 0 0 0\n";
 	char main_thread[] = "11 (rcu) I 2 0 0 0 -1 2129984 0 0 0 0 0 346 0 0 -2 0 3 0 32 0 0 "
 			     "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 2 1 1 0 0 0\n";
-	int ok = pr_write(root, "1/stat", pr_systemd) == 0 &&
-		 pr_write(root, "11/stat", main_thread) == 0 &&
-		 pr_write(root, "11/task/11/stat", "ignored: the process's own state counts\n") == 0 &&
-		 pr_write(root, "11/task/12/stat", thread) == 0 &&
-		 pr_write(root, "11/task/13/stat", thread) == 0 &&
-		 pr_write(root, "11/task/comm", "not a thread\n") == 0 &&
-		 pr_write(root, "self/stat", "not a pid\n") == 0 &&
-		 pr_write(root, "sys/kernel/threads-max", "7801\n") == 0 &&
-		 pr_write(root, "sys/kernel/pid_max", "123") == 0;
+	int ok = xtest_write(root, "1/stat", pr_systemd) == 0 &&
+		 xtest_write(root, "11/stat", main_thread) == 0 &&
+		 xtest_write(root, "11/task/11/stat", "ignored: the process's own state counts\n") == 0 &&
+		 xtest_write(root, "11/task/12/stat", thread) == 0 &&
+		 xtest_write(root, "11/task/13/stat", thread) == 0 &&
+		 xtest_write(root, "11/task/comm", "not a thread\n") == 0 &&
+		 xtest_write(root, "self/stat", "not a pid\n") == 0 &&
+		 xtest_write(root, "sys/kernel/threads-max", "7801\n") == 0 &&
+		 xtest_write(root, "sys/kernel/pid_max", "123") == 0;
 	CHECK(ok);
 	char *out;
 	int rc = pr_collect(root, &out);
@@ -152,20 +97,19 @@ TEST(processes_fake_proc)
 	free(out);
 
 	/* Without pid_max: everything up to it, then failure. */
-	char path[1024];
-	snprintf(path, sizeof path, "%s/sys/kernel/pid_max", root);
-	unlink(path);
+	xtest_unlink(root, "sys/kernel/pid_max");
 	rc = pr_collect(root, &out);
 	int partial = rc == -ENOENT && strstr(out, "node_processes_threads_state") &&
 		      !strstr(out, "node_processes_pids");
 	free(out);
 
 	/* A malformed stat of a live process fails the collector. */
-	pr_write(root, "11/task/13/stat", "13 (x) S 1 2\n");
+	xtest_write(root, "11/task/13/stat", "13 (x) S 1 2\n");
 	rc = pr_collect(root, &out);
 	int failed = rc == -EINVAL;
 	free(out);
-	pr_rm(root);
+	xtest_rmtree(root);
+	free(root);
 	CHECK(same);
 	CHECK(partial);
 	CHECK(failed);

@@ -1,32 +1,18 @@
 /* Unit tests of the softnet collector. Owner: helper h1. */
-#include "../../../services/exporter/collector.h"
 #include "../unit.h"
+#include "xtest.h"
 
 int softnet_parse(struct scrape *s, char *text);
 
-static char *softnet_render(const char *text, int *n)
-{
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	*n = softnet_parse(&s, arena_strdup(&a, text));
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
-	mset_free(&ms);
-	arena_free(&a);
-	return buf_steal(&out);
-}
-
 TEST(softnet_fixture)
 {
-	int n;
-	char *o = softnet_render(
+	char *o;
+	int n = xtest_parse(softnet_parse,
 		"00049279 00000000 00000001 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000\n"
 		"000dfb82 00000029 0000000a 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000\n"
 		"00551c3f 00000000 00000055 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000\n"
 		"002f8339 00000000 00000032 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000",
-		&n);
+		XTEST_HELP, &o);
 	CHECK_INT(n, 4);
 	CHECK(strstr(o, "# TYPE node_softnet_processed_total counter\n") != NULL);
 	CHECK(strstr(o, "\nnode_softnet_processed_total{cpu=\"2\"} 5.577791e+06\n") != NULL);
@@ -38,6 +24,7 @@ TEST(softnet_fixture)
 TEST(softnet_bad_lines_fail_the_file)
 {
 	int n;
+	char *o;
 	const char *bad[] = {
 		"1 2 3 4 5 6 7 8 9\n1 2 3 4 5 6 7 8\n", /* 8 columns */
 		"1 2 3 4 5 6 7 8 9\n\n1 2 3 4 5 6 7 8 9\n", /* empty line */
@@ -46,15 +33,15 @@ TEST(softnet_bad_lines_fail_the_file)
 		"0x1 2 3 4 5 6 7 8 9\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		char *o = softnet_render(bad[i], &n);
+		n = xtest_parse(softnet_parse, bad[i], XTEST_HELP, &o);
 		CHECK_INT(n, -1);
 		CHECK_STR(o, "");
 		free(o);
 	}
-	char *o = softnet_render("", &n);
+	n = xtest_parse(softnet_parse, "", XTEST_HELP, &o);
 	CHECK_INT(n, 0);
 	free(o);
-	o = softnet_render("ffffffff 0 0 0 0 0 0 0 0 1 2 3 4\n", &n);
+	n = xtest_parse(softnet_parse, "ffffffff 0 0 0 0 0 0 0 0 1 2 3 4\n", XTEST_HELP, &o);
 	CHECK_INT(n, 1);
 	CHECK(strstr(o, "\nnode_softnet_processed_total{cpu=\"0\"} 4.294967295e+09\n") != NULL);
 	free(o);

@@ -1,34 +1,21 @@
 /* Unit tests of the stat collector (procstat.c's counters). Owner: helper h1. */
-#include "../../../services/exporter/collector.h"
 #include "../../../services/exporter/procstat.h"
 #include "../unit.h"
+#include "xtest.h"
 
 void stat_emit(struct scrape *s, const struct procstat *st, int softirq);
-
-static int stat_has_line(const char *text, const char *line)
-{
-	size_t l = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
-		if ((p == text || p[-1] == '\n') && p[l] == '\n')
-			return 1;
-	return 0;
-}
 
 /* Parse text, emit, render; the result is malloc'd. */
 static char *stat_render(const char *text, int softirq)
 {
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
+	struct xtest t;
+	xtest_init(&t);
 	struct procstat st;
-	procstat_parse(&a, arena_strdup(&a, text), &st);
-	stat_emit(&s, &st, softirq);
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
-	mset_free(&ms);
-	arena_free(&a);
-	return buf_steal(&out);
+	procstat_parse(&t.arena, arena_strdup(&t.arena, text), &st);
+	stat_emit(&t.s, &st, softirq);
+	char *out = xtest_render(&t.ms, XTEST_HELP);
+	xtest_free(&t);
+	return out;
 }
 
 static const char stat_fixture[] =
@@ -45,23 +32,23 @@ static const char stat_fixture[] =
 TEST(stat_fixture_counters)
 {
 	char *o = stat_render(stat_fixture, 1);
-	CHECK(stat_has_line(o, "# TYPE node_intr_total counter"));
-	CHECK(stat_has_line(o, "node_intr_total 8.885917e+06"));
-	CHECK(stat_has_line(o, "node_context_switches_total 3.8014093e+07"));
-	CHECK(stat_has_line(o, "node_forks_total 26442"));
-	CHECK(stat_has_line(o, "# TYPE node_boot_time_seconds gauge"));
-	CHECK(stat_has_line(o, "node_boot_time_seconds 1.418183276e+09"));
-	CHECK(stat_has_line(o, "node_procs_running 2"));
-	CHECK(stat_has_line(o, "node_procs_blocked 0"));
-	CHECK(stat_has_line(o, "node_softirqs_total{vector=\"hi\"} 250191"));
-	CHECK(stat_has_line(o, "node_softirqs_total{vector=\"block_iopoll\"} 0"));
-	CHECK(stat_has_line(o, "node_softirqs_total{vector=\"rcu\"} 508444"));
-	CHECK(stat_has_line(o, "node_softirqs_total{vector=\"tasklet\"} 1.783454e+06"));
+	CHECK(xtest_has_line(o, "# TYPE node_intr_total counter"));
+	CHECK(xtest_has_line(o, "node_intr_total 8.885917e+06"));
+	CHECK(xtest_has_line(o, "node_context_switches_total 3.8014093e+07"));
+	CHECK(xtest_has_line(o, "node_forks_total 26442"));
+	CHECK(xtest_has_line(o, "# TYPE node_boot_time_seconds gauge"));
+	CHECK(xtest_has_line(o, "node_boot_time_seconds 1.418183276e+09"));
+	CHECK(xtest_has_line(o, "node_procs_running 2"));
+	CHECK(xtest_has_line(o, "node_procs_blocked 0"));
+	CHECK(xtest_has_line(o, "node_softirqs_total{vector=\"hi\"} 250191"));
+	CHECK(xtest_has_line(o, "node_softirqs_total{vector=\"block_iopoll\"} 0"));
+	CHECK(xtest_has_line(o, "node_softirqs_total{vector=\"rcu\"} 508444"));
+	CHECK(xtest_has_line(o, "node_softirqs_total{vector=\"tasklet\"} 1.783454e+06"));
 	free(o);
 
 	o = stat_render(stat_fixture, 0);
 	CHECK(strstr(o, "node_softirqs_total") == NULL);
-	CHECK(stat_has_line(o, "node_forks_total 26442"));
+	CHECK(xtest_has_line(o, "node_forks_total 26442"));
 	free(o);
 }
 
@@ -74,15 +61,15 @@ TEST(stat_missing_and_malformed_lines_report_zero)
 			      "intr 99999999999999999999999\n" /* overflow */
 			      "procs_running 3 extra\n"
 			      "garbage\n", 1);
-	CHECK(stat_has_line(o, "node_context_switches_total 12"));
-	CHECK(stat_has_line(o, "node_boot_time_seconds 0"));
-	CHECK(stat_has_line(o, "node_forks_total 0"));
-	CHECK(stat_has_line(o, "node_intr_total 0"));
-	CHECK(stat_has_line(o, "node_procs_running 3"));
-	CHECK(stat_has_line(o, "node_softirqs_total{vector=\"hi\"} 0"));
+	CHECK(xtest_has_line(o, "node_context_switches_total 12"));
+	CHECK(xtest_has_line(o, "node_boot_time_seconds 0"));
+	CHECK(xtest_has_line(o, "node_forks_total 0"));
+	CHECK(xtest_has_line(o, "node_intr_total 0"));
+	CHECK(xtest_has_line(o, "node_procs_running 3"));
+	CHECK(xtest_has_line(o, "node_softirqs_total{vector=\"hi\"} 0"));
 	free(o);
 
 	o = stat_render("", 0);
-	CHECK(stat_has_line(o, "node_procs_blocked 0"));
+	CHECK(xtest_has_line(o, "node_procs_blocked 0"));
 	free(o);
 }

@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <unistd.h>
 
-#include "../../../services/exporter/collector.h"
 #include "../../../services/exporter/textparse.h"
 #include "../unit.h"
+#include "xtest.h"
 
 struct textfile_file {
 	const char *path;
@@ -24,20 +23,9 @@ extern const struct collector textfile_collector;
 /* The scrape output without HELP lines (arena-owned). */
 static char *tf_text(struct mset *ms, struct arena *a)
 {
-	struct buf out = BUF_INIT;
-	mset_write(ms, &out);
-	struct buf keep = BUF_INIT;
-	char *p = out.p ? out.p : (char *)"";
-	while (*p) {
-		char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
-		if (strncmp(p, "# HELP ", 7) != 0)
-			buf_put(&keep, p, n);
-		p += n;
-	}
-	char *r = arena_strdup(a, keep.p ? keep.p : "");
-	buf_free(&out);
-	buf_free(&keep);
+	char *out = xtest_render(ms, XTEST_NO_HELP);
+	char *r = arena_strdup(a, out);
+	free(out);
 	return r;
 }
 
@@ -249,10 +237,6 @@ TEST(textfile_reads_a_directory)
 	got = tf_scrape(&a, "");
 	CHECK(got && !strcmp(got, "# TYPE node_textfile_scrape_error gauge\nnode_textfile_scrape_error 0\n"));
 
-	const char *files[] = { "metrics1.prom", "metrics2.prom", "other.txt", "ts.prom", "bad.prom" };
-	for (size_t i = 0; i < 5; i++)
-		unlink(arena_printf(&a, "%s/%s", root, files[i]));
-	rmdir(arena_printf(&a, "%s/dir.prom", root));
-	rmdir(root);
+	xtest_rmtree(root);
 	arena_free(&a);
 }

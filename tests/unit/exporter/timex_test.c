@@ -2,8 +2,8 @@
  * conversion of an adjtimex(2) result into node_exporter's units. */
 #include <sys/timex.h>
 
-#include "../../../services/exporter/collector.h"
 #include "../unit.h"
+#include "xtest.h"
 
 void timex_emit(struct scrape *s, const struct timex *tx, int state);
 
@@ -17,10 +17,8 @@ static double tx_value(const char *out, const char *name)
 
 TEST(timex_units)
 {
-	struct arena a = ARENA_INIT;
-	struct mset ms;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
+	struct xtest t;
+	xtest_init(&t);
 	struct timex tx;
 	memset(&tx, 0, sizeof tx);
 	tx.offset = -250;           /* microseconds: no STA_NANO */
@@ -39,10 +37,9 @@ TEST(timex_units)
 	tx.errcnt = 3;
 	tx.stbcnt = 4;
 	tx.tai = 37;
-	timex_emit(&s, &tx, 0);
-	struct buf out = BUF_INIT;
-	mset_write(&ms, &out);
-	const char *o = out.p;
+	timex_emit(&t.s, &tx, 0);
+	char *o = xtest_render(&t.ms, XTEST_HELP);
+	xtest_free(&t);
 	CHECK_DBL(tx_value(o, "node_timex_sync_status"), 1);
 	CHECK_DBL(tx_value(o, "node_timex_offset_seconds"), -0.00025);
 	CHECK_DBL(tx_value(o, "node_timex_frequency_adjustment_ratio"), 1 + -1234567 / 65536e6);
@@ -62,21 +59,19 @@ TEST(timex_units)
 	CHECK_DBL(tx_value(o, "node_timex_tai_offset_seconds"), 37);
 	CHECK(strstr(o, "# TYPE node_timex_pps_error_total counter\n"));
 	CHECK(strstr(o, "# TYPE node_timex_offset_seconds gauge\n"));
-	buf_free(&out);
-	mset_free(&ms);
+	free(o);
 
 	/* Nanosecond resolution, and the unsynchronised state. */
-	mset_init(&ms);
+	xtest_init(&t);
 	tx.status = 0x2000 | 0x0040; /* STA_NANO | STA_UNSYNC */
 	tx.offset = 1500;
 	tx.jitter = 1000;
-	timex_emit(&s, &tx, 5);
-	mset_write(&ms, &out);
-	CHECK_DBL(tx_value(out.p, "node_timex_sync_status"), 0);
-	CHECK_DBL(tx_value(out.p, "node_timex_offset_seconds"), 1.5e-6);
-	CHECK_DBL(tx_value(out.p, "node_timex_pps_jitter_seconds"), 1e-6);
-	CHECK_DBL(tx_value(out.p, "node_timex_status"), 8256);
-	buf_free(&out);
-	mset_free(&ms);
-	arena_free(&a);
+	timex_emit(&t.s, &tx, 5);
+	o = xtest_render(&t.ms, XTEST_HELP);
+	xtest_free(&t);
+	CHECK_DBL(tx_value(o, "node_timex_sync_status"), 0);
+	CHECK_DBL(tx_value(o, "node_timex_offset_seconds"), 1.5e-6);
+	CHECK_DBL(tx_value(o, "node_timex_pps_jitter_seconds"), 1e-6);
+	CHECK_DBL(tx_value(o, "node_timex_status"), 8256);
+	free(o);
 }

@@ -1,25 +1,11 @@
 /* Tests for collector/uname.c with fixed uname(2) values. */
 #include "../unit.h"
+#include "xtest.h"
 
-#include <stdlib.h>
 #include <sys/utsname.h>
-
-#include "../../../services/exporter/collector.h"
 
 void uname_add(struct scrape *s, const struct utsname *u);
 extern const struct collector uname_collector;
-
-static char *un_render(struct mset *ms)
-{
-	struct buf b = BUF_INIT, o = BUF_INIT;
-	mset_write(ms, &b);
-	char *p = b.p ? b.p : "", *line;
-	while ((line = next_line(&p)) != NULL)
-		if (strncmp(line, "# HELP", 6))
-			buf_printf(&o, "%s\n", line);
-	buf_free(&b);
-	return buf_steal(&o);
-}
 
 TEST(uname_fixed_values)
 {
@@ -31,14 +17,11 @@ TEST(uname_fixed_values)
 	strcpy(u.version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)");
 	strcpy(u.machine, "x86_64");
 	strcpy(u.domainname, "(none)");
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	uname_add(&s, &u);
-	char *out = un_render(&ms);
-	mset_free(&ms);
-	arena_free(&a);
+	struct xtest t;
+	xtest_init(&t);
+	uname_add(&t.s, &u);
+	char *out = xtest_render(&t.ms, XTEST_NO_HELP);
+	xtest_free(&t);
 	const char *want = "# TYPE node_uname_info gauge\n"
 			   "node_uname_info{domainname=\"(none)\",machine=\"x86_64\",nodename=\"host "
 			   "\\\"one\\\"\",release=\"6.1.0-13-amd64\",sysname=\"Linux\",version=\"#1 SMP "
@@ -54,14 +37,8 @@ TEST(uname_this_machine)
 {
 	struct utsname u;
 	CHECK_INT(uname(&u), 0);
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	int rc = uname_collector.update(&s);
-	char *out = un_render(&ms);
-	mset_free(&ms);
-	arena_free(&a);
+	char *out;
+	int rc = xtest_collect(&uname_collector, NULL, NULL, NULL, XTEST_NO_HELP, &out);
 	char want[512];
 	snprintf(want, sizeof want, "nodename=\"%s\"", u.nodename);
 	int found = strstr(out, want) != NULL;

@@ -1,9 +1,6 @@
 /* Tests for collector/vmstat.c. */
 #include "../unit.h"
-
-#include <stdlib.h>
-
-#include "../../../services/exporter/collector.h"
+#include "xtest.h"
 
 int vmstat_parse(struct scrape *s, char *text);
 int vmstat_set_fields(const char *pattern);
@@ -24,26 +21,10 @@ static const char vm_text[] = "nr_free_pages 1152305\n"
 			      "pgsteal_fault notanumber\n"
 			      "pgfault_extra 1 2\n";
 
+/* vmstat_parse on vm_text: its result, the output without HELP in *out. */
 static int vm_run(char **out)
 {
-	struct mset ms;
-	struct arena a = ARENA_INIT;
-	mset_init(&ms);
-	struct scrape s = { &ms, &a };
-	char *copy = strdup(vm_text);
-	int n = vmstat_parse(&s, copy);
-	free(copy);
-	struct buf b = BUF_INIT, o = BUF_INIT;
-	mset_write(&ms, &b);
-	char *p = b.p ? b.p : "", *line;
-	while ((line = next_line(&p)) != NULL)
-		if (strncmp(line, "# HELP", 6))
-			buf_printf(&o, "%s\n", line);
-	buf_free(&b);
-	mset_free(&ms);
-	arena_free(&a);
-	*out = buf_steal(&o);
-	return n;
+	return xtest_parse(vmstat_parse, vm_text, XTEST_NO_HELP, out);
 }
 
 TEST(vmstat_default_fields)
