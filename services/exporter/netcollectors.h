@@ -146,9 +146,9 @@ struct arp_count {
 	const char *device; /* points into the parsed text */
 	double n;
 };
-/* Count /proc/net/arp entries per device. Returns the number of devices
- * stored in out (at most max) or -EINVAL. */
-int arp_parse(char *text, struct arp_count *out, int max);
+/* Count /proc/net/arp entries per device. [out] out: an arena array, in
+ * order of first appearance. Returns the number of devices or -EINVAL. */
+int arp_parse(struct scrape *s, char *text, struct arp_count **out);
 
 /* ---- conntrack ---- */
 

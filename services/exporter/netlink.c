@@ -2,6 +2,7 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,27 @@
 /* Several scrapes may talk netlink at once: each request gets its own
  * socket and sequence number. */
 static atomic_uint nl_seq = 1;
+
+/* Each thread keeps one receive buffer for its life: allocating 64 KiB per
+ * request costs an mmap, page faults and an munmap every time. */
+static pthread_key_t nl_buf_key;
+static pthread_once_t nl_buf_once = PTHREAD_ONCE_INIT;
+
+static void nl_buf_key_init(void)
+{
+	pthread_key_create(&nl_buf_key, free);
+}
+
+static unsigned char *nl_thread_buf(void)
+{
+	pthread_once(&nl_buf_once, nl_buf_key_init);
+	unsigned char *b = pthread_getspecific(nl_buf_key);
+	if (!b && (b = malloc(NL_RECV_BUF)) != NULL && pthread_setspecific(nl_buf_key, b) != 0) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
 
 void nl_attr_iter_init(struct nl_attr_iter *it, const void *data, size_t len)
 {
@@ -124,11 +146,11 @@ int nl_request(int protocol, uint16_t type, uint16_t flags, const void *payload,
 	if (fd < 0)
 		return fd;
 	uint32_t seq = atomic_fetch_add(&nl_seq, 1);
-	unsigned char *buf = NULL;
+	unsigned char *buf;
 	int rc = nl_send(fd, type, flags, seq, payload, len);
 	if (rc < 0)
 		goto done;
-	buf = malloc(NL_RECV_BUF);
+	buf = nl_thread_buf();
 	if (!buf) {
 		rc = -ENOMEM;
 		goto done;
@@ -186,7 +208,6 @@ int nl_request(int protocol, uint16_t type, uint16_t flags, const void *payload,
 		}
 	}
 done:
-	free(buf);
 	close(fd);
 	return rc;
 }

@@ -9,6 +9,9 @@
  * The kernel ABI numbers are spelled out here rather than taken from
  * <linux/...> headers, which the musl toolchain does not ship; they are
  * stable kernel UAPI.
+ *
+ * Memory: each thread that sends a request keeps one 64 KiB receive buffer
+ * until it exits.
  */
 #ifndef PHAROS_EXPORTER_NETLINK_H
 #define PHAROS_EXPORTER_NETLINK_H
@@ -119,7 +122,8 @@ int nl_put_attr(unsigned char *buf, size_t cap, size_t *off, uint16_t type,
  * returned. Returns 0, -errno of a failed system call, or the kernel's
  * error for the request (e.g. -ENOENT, -EOPNOTSUPP). A reply that does not
  * end within 10 seconds gives -ETIMEDOUT (the socket has a receive
- * timeout). */
+ * timeout). Replies land in a buffer the calling thread keeps for its
+ * life, so fn must not call nl_request() (or nl_genl_family()) itself. */
 int nl_request(int protocol, uint16_t type, uint16_t flags, const void *payload, size_t len,
 	       int (*fn)(const struct nl_msg *m, void *ctx), void *ctx);
 

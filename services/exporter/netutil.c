@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,29 @@ char *netutil_trim(char *s)
 }
 
 #define LINE_MAX_BYTES (64u * 1024u)
+#define LINE_BUF_BYTES (2 * LINE_MAX_BYTES)
+
+/* Each thread keeps its line buffer for its life: a fresh 128 KiB per
+ * file would cost an mmap, page faults and an munmap every time. */
+static pthread_key_t line_buf_key;
+static pthread_once_t line_buf_once = PTHREAD_ONCE_INIT;
+
+static void line_buf_key_init(void)
+{
+	pthread_key_create(&line_buf_key, free);
+}
+
+static char *line_thread_buf(void)
+{
+	pthread_once(&line_buf_once, line_buf_key_init);
+	char *b = pthread_getspecific(line_buf_key);
+	if (!b && (b = malloc(LINE_BUF_BYTES + 1)) != NULL &&
+	    pthread_setspecific(line_buf_key, b) != 0) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
 
 int netutil_each_line(const char *path, int (*fn)(char *line, void *ctx), void *ctx)
 {
@@ -147,8 +171,8 @@ int netutil_each_line(const char *path, int (*fn)(char *line, void *ctx), void *
 		return -errno;
 	/* buf holds the unfinished line, then a chunk; one line at most
 	 * LINE_MAX_BYTES, the rest is dropped until its newline. */
-	size_t cap = 2 * LINE_MAX_BYTES;
-	char *buf = malloc(cap + 1);
+	size_t cap = LINE_BUF_BYTES;
+	char *buf = line_thread_buf();
 	if (!buf) {
 		close(fd);
 		return -ENOMEM;
@@ -194,7 +218,6 @@ int netutil_each_line(const char *path, int (*fn)(char *line, void *ctx), void *
 		}
 	}
 out:
-	free(buf);
 	close(fd);
 	return rc;
 }

@@ -22,7 +22,9 @@ char *netutil_trim(char *s);
 /* Read path line by line (lines of at most 64 KiB; longer ones are cut)
  * and call fn for each line, NUL-terminated without its newline, in a
  * buffer fn may modify. fn returns 0 to go on or a negative value that
- * stops the walk and is returned. Returns 0 or -errno. */
+ * stops the walk and is returned. Returns 0 or -errno. The buffer is the
+ * calling thread's (kept for its life), so fn must not call
+ * netutil_each_line() itself. */
 int netutil_each_line(const char *path, int (*fn)(char *line, void *ctx), void *ctx);
 
 /* One line of /proc/net/{tcp,udp}{,6} (not the header). */

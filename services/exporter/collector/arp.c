@@ -31,14 +31,24 @@ static int arp_setup(void)
 			       "collector.arp.device-include");
 }
 
-#define ARP_MAX_DEVICES 4096
+static size_t arp_hash(const char *s)
+{
+	size_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
 
 /* The device is the last column; the header line starts with "IP". As in
  * node_exporter, a line with fewer than six columns fails the file.
- * Devices come out in order of first appearance. */
-int arp_parse(char *text, struct arp_count *out, int max)
+ * Devices come out in order of first appearance; a hash index (slots hold
+ * index + 1, 0 is free) finds them, both growing in the arena. */
+int arp_parse(struct scrape *s, char *text, struct arp_count **out)
 {
-	int n = 0;
+	size_t n = 0, cap = 16, nslots = 32;
+	struct arp_count *c = arena_alloc(s->arena, cap * sizeof *c);
+	size_t *slot = arena_alloc(s->arena, nslots * sizeof *slot);
+	memset(slot, 0, nslots * sizeof *slot);
 	char *line;
 	while ((line = next_line(&text)) != NULL) {
 		char *first = NULL, *last = NULL;
@@ -61,18 +71,36 @@ int arp_parse(char *text, struct arp_count *out, int max)
 			return -EINVAL;
 		if (!strcmp(first, "IP"))
 			continue;
-		int i;
-		for (i = 0; i < n; i++)
-			if (!strcmp(out[i].device, last))
-				break;
-		if (i == n) {
-			if (n == max)
-				continue;
-			out[n++] = (struct arp_count){ last, 0 };
+		size_t h = arp_hash(last) & (nslots - 1);
+		while (slot[h] && strcmp(c[slot[h] - 1].device, last))
+			h = (h + 1) & (nslots - 1);
+		if (slot[h]) {
+			c[slot[h] - 1].n++;
+			continue;
 		}
-		out[i].n++;
+		if (n == cap) {
+			struct arp_count *bigger = arena_alloc(s->arena, 2 * cap * sizeof *c);
+			memcpy(bigger, c, n * sizeof *c);
+			c = bigger;
+			cap *= 2;
+			nslots *= 2;
+			slot = arena_alloc(s->arena, nslots * sizeof *slot);
+			memset(slot, 0, nslots * sizeof *slot);
+			for (size_t i = 0; i < n; i++) {
+				size_t k = arp_hash(c[i].device) & (nslots - 1);
+				while (slot[k])
+					k = (k + 1) & (nslots - 1);
+				slot[k] = i + 1;
+			}
+			h = arp_hash(last) & (nslots - 1);
+			while (slot[h])
+				h = (h + 1) & (nslots - 1);
+		}
+		c[n] = (struct arp_count){ last, 1 };
+		slot[h] = ++n;
 	}
-	return n;
+	*out = c;
+	return (int)n;
 }
 
 static int arp_update(struct scrape *s)
@@ -80,8 +108,8 @@ static int arp_update(struct scrape *s)
 	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/arp"));
 	if (!text)
 		return -errno;
-	struct arp_count *c = arena_alloc(s->arena, ARP_MAX_DEVICES * sizeof *c);
-	int n = arp_parse(text, c, ARP_MAX_DEVICES);
+	struct arp_count *c;
+	int n = arp_parse(s, text, &c);
 	if (n < 0)
 		return n;
 	const char *ln = "device";

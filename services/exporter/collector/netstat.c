@@ -91,7 +91,7 @@ static int ns_wanted(const char *key)
  * all its earlier fields). Each entry remembers the generation of its
  * protocol; only those of the latest generation are reported. */
 
-#define NETSTAT_MAX_PROTOS 256
+#define NETSTAT_MAX_PROTOS 64
 
 struct ns_proto {
 	const char *name;
@@ -126,7 +126,7 @@ static int ns_proto(struct ns_state *st, const char *name, size_t len)
 
 static void ns_add(struct ns_state *st, int p, const char *name, const char *value)
 {
-	if (st->n == st->cap) {
+	if (st->n == st->cap) { /* not after ns_count_pairs(); kept for safety */
 		size_t cap = st->cap ? st->cap * 2 : 512;
 		struct ns_entry *e = arena_alloc(st->s->arena, cap * sizeof *e);
 		if (st->n)
@@ -137,17 +137,41 @@ static void ns_add(struct ns_state *st, int p, const char *name, const char *val
 	st->e[st->n++] = (struct ns_entry){ p, st->protos[p].gen, name, value };
 }
 
-/* Split at single spaces, as Go's strings.Split(line, " "): runs of spaces
- * give empty fields. Returns the count, at most max. */
-static int ns_split(char *line, char **f, int max)
+/* Fields split at single spaces, as Go's strings.Split(line, " ") splits:
+ * runs of spaces give empty fields. */
+static size_t ns_nfields(const char *line)
 {
-	int n = 0;
-	f[n++] = line;
-	for (char *p = line; *p && n < max; p++)
-		if (*p == ' ') {
-			*p = 0;
-			f[n++] = p + 1;
-		}
+	size_t n = 1;
+	for (; *line; line++)
+		n += *line == ' ';
+	return n;
+}
+
+/* The next field of *p (NUL-terminated in place). */
+static char *ns_field(char **p)
+{
+	char *f = *p, *sp = strchr(f, ' ');
+	if (sp) {
+		*sp = 0;
+		*p = sp + 1;
+	} else {
+		*p = f + strlen(f);
+	}
+	return f;
+}
+
+/* How many entries the header lines of a pairs file name (an upper bound
+ * that sizes the entry table once). */
+static size_t ns_count_pairs(const char *text)
+{
+	size_t n = 0;
+	int header = 1;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			header = !header;
+		else if (*p == ' ' && header)
+			n++;
+	}
 	return n;
 }
 
@@ -155,23 +179,27 @@ static int ns_split(char *line, char **f, int max)
  * "Proto: 1 2 3". A pair whose counts differ fails the file. */
 static int ns_parse_pairs(struct ns_state *st, char *text)
 {
-	enum { MAXF = 1024 };
-	char **names = arena_alloc(st->s->arena, 2 * MAXF * sizeof *names);
-	char **vals = names + MAXF;
-	char *hdr;
+	char *hdr, empty[1] = "";
 	while ((hdr = next_line(&text)) != NULL) {
 		char *vline = next_line(&text);
-		int nn = ns_split(hdr, names, MAXF);
-		int nv = ns_split(vline ? vline : (char[]){ 0 }, vals, MAXF);
-		size_t plen = strlen(names[0]);
-		if (plen == 0 || nn != nv || nn == MAXF)
+		if (!vline)
+			vline = empty; /* Go's Scanner then yields "" */
+		size_t nn = ns_nfields(hdr);
+		if (nn != ns_nfields(vline))
 			return -EINVAL;
-		int p = ns_proto(st, names[0], plen - 1); /* drop the ':' */
+		char *proto = ns_field(&hdr);
+		ns_field(&vline);
+		size_t plen = strlen(proto);
+		if (plen == 0)
+			return -EINVAL;
+		int p = ns_proto(st, proto, plen - 1); /* drop the ':' */
 		if (p < 0)
 			return -EINVAL;
 		st->protos[p].gen++;
-		for (int i = 1; i < nn; i++)
-			ns_add(st, p, names[i], vals[i]);
+		for (size_t i = 1; i < nn; i++) {
+			char *name = ns_field(&hdr);
+			ns_add(st, p, name, ns_field(&vline));
+		}
 	}
 	return 0;
 }
@@ -207,6 +235,11 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 	struct ns_state *st = arena_alloc(s->arena, sizeof *st);
 	memset(st, 0, sizeof *st);
 	st->s = s;
+	st->cap = ns_count_pairs(netstat) + ns_count_pairs(snmp) + 1;
+	if (snmp6)
+		for (const char *p = snmp6; *p; p++)
+			st->cap += *p == '\n';
+	st->e = arena_alloc(s->arena, st->cap * sizeof *st->e);
 	if (ns_parse_pairs(st, netstat) < 0 || ns_parse_pairs(st, snmp) < 0)
 		return -EINVAL;
 	if (snmp6)

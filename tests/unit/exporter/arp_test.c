@@ -13,25 +13,40 @@ static const char arp_text[] =
 
 TEST(arp_counts_per_device)
 {
-	struct arp_count c[8];
-	char *text = strdup(arp_text);
-	int n = arp_parse(text, c, 8);
+	struct nettest t;
+	nettest_init(&t);
+	struct arp_count *c;
+	int n = arp_parse(&t.s, arena_strdup(&t.arena, arp_text), &c);
 	CHECK_INT(n, 3);
 	CHECK_STR(c[0].device, "eth0");
 	CHECK_DBL(c[0].n, 2);
 	CHECK_STR(c[1].device, "eth1");
 	CHECK_STR(c[2].device, "nope");
-	free(text);
-	/* More devices than room: the extra ones are dropped. */
-	text = strdup(arp_text);
-	CHECK_INT(arp_parse(text, c, 1), 1);
-	free(text);
 	char shortline[] = "IP address HW type Flags HW address Mask Device\n1.2.3.4 0x1 0x2 aa *\n";
-	CHECK_INT(arp_parse(shortline, c, 8), -EINVAL);
+	CHECK_INT(arp_parse(&t.s, shortline, &c), -EINVAL);
 	char blank[] = "\n";
-	CHECK_INT(arp_parse(blank, c, 8), -EINVAL);
+	CHECK_INT(arp_parse(&t.s, blank, &c), -EINVAL);
 	char empty[] = "";
-	CHECK_INT(arp_parse(empty, c, 8), 0);
+	CHECK_INT(arp_parse(&t.s, empty, &c), 0);
+	nettest_free(&t);
+}
+
+TEST(arp_many_devices)
+{
+	struct nettest t;
+	nettest_init(&t);
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b, "10.0.%d.%d 0x1 0x2 aa:bb:cc:dd:ee:ff * veth%d\n", i / 250, i % 250,
+			   i % 1000);
+	struct arp_count *c;
+	int n = arp_parse(&t.s, b.p, &c);
+	CHECK_INT(n, 1000);
+	CHECK_STR(c[999].device, "veth999");
+	CHECK_DBL(c[999].n, 3);
+	CHECK_DBL(c[0].n, 3);
+	buf_free(&b);
+	nettest_free(&t);
 }
 
 TEST(arp_update_with_exclude)
