@@ -76,7 +76,7 @@ static const struct {
 };
 #define NC_NFIELDS (int)(sizeof nc_fields / sizeof nc_fields[0])
 _Static_assert(sizeof nc_fields / sizeof nc_fields[0] == NETCLASS_NFIELDS, "NETCLASS_NFIELDS");
-#define NC_SPEED 14
+#define NC_SPEED 14 /* nc_fields[NC_SPEED] is "speed" */
 
 /* The text files that feed node_network_info. */
 static const char *const nc_strings[] = { "address", "broadcast", "duplex", "ifalias",
@@ -138,10 +138,12 @@ void netclass_emit(struct scrape *s, const struct netclass_iface *ifc, int ignor
 			continue;
 		double v = (double)ifc->v[i];
 		if (i == NC_SPEED) {
-			/* Mbit/s to bytes/s; -1 means unknown. */
+			/* Mbit/s to bytes/s; -1 means unknown. Go's int64
+			 * arithmetic wraps; so does this (unsigned). */
 			if (ifc->v[i] < 0 && ignore_invalid_speed)
 				continue;
-			v = (double)(ifc->v[i] * 1000 * 1000 / 8);
+			int64_t bits = (int64_t)((uint64_t)ifc->v[i] * 1000000u);
+			v = (double)(bits / 8);
 		}
 		nc_add(s, nc_fields[i].metric, nc_fields[i].type, v, ifc->name);
 	}

@@ -91,7 +91,9 @@ void sockstat_emit(struct scrape *s, const struct sockstat *st, int ipv6, long p
 			snprintf(name, sizeof name, "node_sockstat_%s_mem_bytes", p->name);
 			snprintf(help, sizeof help, "%s sockets: memory in bytes (mem pages * page size).",
 				 p->name);
-			mset_gauge(s->ms, name, help, (double)(p->v[SS_MEM] * page_size), NULL);
+			/* Go's int multiplication wraps; so does this. */
+			int64_t bytes = (int64_t)((uint64_t)p->v[SS_MEM] * (uint64_t)page_size);
+			mset_gauge(s->ms, name, help, (double)bytes, NULL);
 		}
 	}
 }

@@ -64,6 +64,12 @@ TEST(netclass_speed_unknown_and_bad_numbers)
 	netclass_emit(&t.s, &ifc, 0);
 	CHECK(nettest_has(&t, "node_network_speed_bytes{device=\"bond0\"} -125000"));
 	nettest_free(&t);
+	/* A speed too large for Go's int64 arithmetic wraps there too. */
+	nettest_init(&t);
+	netclass_iface_set(&ifc, "speed", "9223372036854775807");
+	netclass_emit(&t.s, &ifc, 0);
+	CHECK(nettest_has(&t, "node_network_speed_bytes{device=\"bond0\"} -125000"));
+	nettest_free(&t);
 }
 
 TEST(netclass_update_walks_sysfs_tree)

@@ -230,3 +230,78 @@ TEST(netlink_dump_of_links_answers)
 	fam = nl_genl_family("nlctrl"); /* the controller knows itself */
 	CHECK_INT(fam, NL_GENL_ID_CTRL);
 }
+
+/* Random text and random netlink bytes through every network parser:
+ * under ASan/UBSan nothing may crash, read out of bounds or overflow. */
+static unsigned long garbage_seed = 12345;
+
+static unsigned garbage_next(void)
+{
+	garbage_seed = garbage_seed * 6364136223846793005ul + 1442695040888963407ul;
+	return (unsigned)(garbage_seed >> 33);
+}
+
+static char *garbage_text(struct arena *a, size_t n)
+{
+	static const char alphabet[] = "0123456789abcdefxX:_- \t\n\n\n-+.IPTcpUdp6sockets";
+	char *s = arena_alloc(a, n + 1);
+	for (size_t i = 0; i < n; i++)
+		s[i] = alphabet[garbage_next() % (sizeof alphabet - 1)];
+	s[n] = 0;
+	return s;
+}
+
+TEST(net_parsers_survive_garbage)
+{
+	for (int round = 0; round < 300; round++) {
+		struct nettest t;
+		nettest_init(&t);
+		size_t n = garbage_next() % 600;
+		static struct sockstat ss;
+		sockstat_parse(garbage_text(&t.arena, n), &ss);
+		sockstat_emit(&t.s, &ss, round & 1, 4096);
+		netstat_parse(&t.s, garbage_text(&t.arena, n), garbage_text(&t.arena, n),
+			      garbage_text(&t.arena, n), NULL);
+		struct arp_count *ac;
+		arp_parse(&t.s, garbage_text(&t.arena, n), &ac);
+		double sums[CONNTRACK_NSTATS];
+		conntrack_parse_stat(garbage_text(&t.arena, n), sums);
+		struct netdev_dev *list = NULL;
+		if (netdev_parse_procfs(&t.s, garbage_text(&t.arena, n), NULL, &list) == 0)
+			netdev_emit(&t.s, list, round & 1);
+		struct udp_queues_sum us = { 0 };
+		static struct tcpstat_counts tc;
+		tcpstat_init(&tc);
+		struct tcpstat_proc tp = { &tc, 0 };
+		char *text = garbage_text(&t.arena, n), *line;
+		while ((line = next_line(&text)) != NULL) {
+			char *copy = arena_strdup(&t.arena, line);
+			udp_queues_line(line, &us);
+			tcpstat_proc_line(copy, &tp);
+		}
+		tcpstat_emit(&t.s, &tc);
+		/* Netlink: random bytes, sometimes shaped like attributes. */
+		unsigned char b[512];
+		size_t len = garbage_next() % sizeof b;
+		for (size_t i = 0; i < len; i++)
+			b[i] = (unsigned char)garbage_next();
+		for (size_t off = NL_IFINFO_LEN; off + 4 <= len && (round & 1); off += 4 + b[off] % 32) {
+			uint16_t alen = (uint16_t)(4 + b[off] % 32), type = (uint16_t)(b[off + 1] % 50);
+			memcpy(b + off, &alen, 2);
+			memcpy(b + off + 2, &type, 2);
+		}
+		struct nl_msg m = { NL_RTM_NEWLINK, 0, b, len };
+		struct netdev_dev d;
+		if (netdev_parse_link(&m, &d) == 0)
+			netdev_emit(&t.s, &d, 0);
+		struct netclass_link l;
+		if (netclass_parse_link(&m, &l) == 0)
+			netclass_emit_link(&t.s, &l, "", 1);
+		struct netclass_linkmode lm;
+		netclass_parse_linkmode(b, len, &lm);
+		m.type = NL_SOCK_DIAG_BY_FAMILY;
+		tcpstat_diag_msg(&m, &tc);
+		nettest_text(&t);
+		nettest_free(&t);
+	}
+}

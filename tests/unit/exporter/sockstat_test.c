@@ -51,6 +51,13 @@ TEST(sockstat_go_numbers_and_malformed)
 	CHECK_INT(st.protos[0].v[0], 16);
 	CHECK_INT(st.protos[0].v[2], 8);
 	CHECK(st.has_used && st.used == 0);
+	struct nettest big;
+	nettest_init(&big);
+	char huge[] = "TCP: inuse 1 mem 9223372036854775807\n";
+	CHECK(sockstat_parse(huge, &st) == 0);
+	sockstat_emit(&big.s, &st, 0, 4096); /* wraps as in Go, no overflow trap */
+	CHECK(nettest_has(&big, "node_sockstat_TCP_mem_bytes -4096"));
+	nettest_free(&big);
 	char odd[] = "TCP: inuse 1 tw\n";
 	CHECK(sockstat_parse(odd, &st) == -EINVAL);
 	char shortline[] = "TCP: inuse\n";
