@@ -6,7 +6,9 @@
  *
  * Conventions: text is modified in place; families go to s->ms; strings in
  * the structs are owned by the struct (arrays) unless a comment says they
- * point into the caller's text.
+ * point into the caller's text. A malformed line is skipped where
+ * node_exporter would fail the whole collector (docs/exporter.md): one bad
+ * line costs its own series only.
  */
 #ifndef PHAROS_EXPORTER_NETCOLLECTORS_H
 #define PHAROS_EXPORTER_NETCOLLECTORS_H
@@ -35,7 +37,7 @@ struct netdev_dev {
  * or more bytes). Returns 0, or -1 if the message lacks either. */
 int netdev_parse_link(const struct nl_msg *m, struct netdev_dev *d);
 /* Parse /proc/net/dev text into an arena list, skipping devices f ignores
- * (f may be NULL). A malformed line fails the file. Returns 0 or -EINVAL. */
+ * (f may be NULL) and malformed lines. Returns 0. */
 int netdev_parse_procfs(struct scrape *s, char *text, const struct dev_filter *f,
 			struct netdev_dev **out);
 /* Rename/sum the counters into /proc/net/dev's names as node_exporter
@@ -103,8 +105,9 @@ int netclass_parse_linkmode(const unsigned char *data, size_t len, struct netcla
 /* Parse /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6 (NULL when
  * absent), merge them as node_exporter does, and add the untyped
  * node_netstat_<Proto>_<Field> whose "<Proto>_<Field>" f accepts as an
- * include pattern (NULL: all). Returns 0, or -EINVAL (nothing added) for a
- * malformed file or a value that is not a number. */
+ * include pattern (NULL: all). A header line without a matching values
+ * line, and a value that is not a number (Go's ParseFloat), are skipped.
+ * Returns 0. */
 int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		  const struct dev_filter *f);
 
@@ -124,7 +127,8 @@ struct sockstat {
 	int nprotos; /* protocols beyond SOCKSTAT_MAX_PROTOS are dropped */
 	struct sockstat_proto protos[SOCKSTAT_MAX_PROTOS];
 };
-/* Parse one /proc/net/sockstat{,6} file. Returns 0 or -EINVAL. */
+/* Parse one /proc/net/sockstat{,6} file; malformed lines are skipped.
+ * Returns 0. */
 int sockstat_parse(char *text, struct sockstat *out);
 /* Add node_sockstat_<PROTO>_<key> (and _mem_bytes = mem * page_size);
  * node_sockstat_sockets_used only when !ipv6. */
@@ -137,7 +141,8 @@ struct udp_queues_sum {
 	double tx, rx;
 };
 /* netutil_each_line() callback: add one line of /proc/net/udp{,6} to the
- * sums (ctx: struct udp_queues_sum). Returns 0 or -EINVAL. */
+ * sums (ctx: struct udp_queues_sum); a malformed line is skipped.
+ * Returns 0. */
 int udp_queues_line(char *line, void *ctx);
 
 /* ---- arp ---- */
@@ -146,16 +151,17 @@ struct arp_count {
 	const char *device; /* points into the parsed text */
 	double n;
 };
-/* Count /proc/net/arp entries per device. [out] out: an arena array, in
- * order of first appearance. Returns the number of devices or -EINVAL. */
+/* Count /proc/net/arp entries per device, skipping lines of fewer than six
+ * columns. [out] out: an arena array, in order of first appearance.
+ * Returns the number of devices. */
 int arp_parse(struct scrape *s, char *text, struct arp_count **out);
 
 /* ---- conntrack ---- */
 
 #define CONNTRACK_NSTATS 8 /* found invalid ignore insert insert_failed drop
 			    * early_drop search_restart */
-/* Sum the per-CPU lines of /proc/net/stat/nf_conntrack. Returns 0 or
- * -EINVAL. */
+/* Sum the per-CPU lines of /proc/net/stat/nf_conntrack, skipping lines
+ * that are not 17 hexadecimal columns. Returns 0. */
 int conntrack_parse_stat(char *text, double sums[CONNTRACK_NSTATS]);
 
 /* ---- tcpstat ---- */
@@ -172,7 +178,7 @@ struct tcpstat_proc {
 	int line; /* lines seen; the first is the header */
 };
 /* netutil_each_line() callback: count one /proc/net/tcp{,6} line (ctx:
- * struct tcpstat_proc). Returns 0 or -EINVAL. */
+ * struct tcpstat_proc); a malformed line is skipped. Returns 0. */
 int tcpstat_proc_line(char *line, void *ctx);
 /* Add node_tcp_connection_states{state}. */
 void tcpstat_emit(struct scrape *s, const struct tcpstat_counts *c);

@@ -39,8 +39,9 @@ static size_t arp_hash(const char *s)
 	return h;
 }
 
-/* The device is the last column; the header line starts with "IP". As in
- * node_exporter, a line with fewer than six columns fails the file.
+/* The device is the last column; the header line starts with "IP". A
+ * line with fewer than six columns is skipped (node_exporter fails the
+ * file).
  * Devices come out in order of first appearance; a hash index (slots hold
  * index + 1, 0 is free) finds them, both growing in the arena. */
 int arp_parse(struct scrape *s, char *text, struct arp_count **out)
@@ -67,9 +68,7 @@ int arp_parse(struct scrape *s, char *text, struct arp_count **out)
 			if (*p)
 				*p++ = 0;
 		}
-		if (nc < 6)
-			return -EINVAL;
-		if (!strcmp(first, "IP"))
+		if (nc < 6 || !strcmp(first, "IP"))
 			continue;
 		size_t h = arp_hash(last) & (nslots - 1);
 		while (slot[h] && strcmp(c[slot[h] - 1].device, last))

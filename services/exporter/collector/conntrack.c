@@ -27,8 +27,8 @@ static const struct {
 #define CT_NSTATS (int)(sizeof ct_stats / sizeof ct_stats[0])
 _Static_assert(sizeof ct_stats / sizeof ct_stats[0] == CONNTRACK_NSTATS, "CONNTRACK_NSTATS");
 
-/* Like prometheus/procfs: after the header, every line must have 17
- * hexadecimal columns, or the file fails. sums follow ct_stats. */
+/* After the header, a line is 17 hexadecimal columns; other lines are
+ * skipped (prometheus/procfs fails the file). sums follow ct_stats. */
 int conntrack_parse_stat(char *text, double sums[CONNTRACK_NSTATS])
 {
 	for (int i = 0; i < CT_NSTATS; i++)
@@ -39,12 +39,15 @@ int conntrack_parse_stat(char *text, double sums[CONNTRACK_NSTATS])
 	while ((line = next_line(&text)) != NULL) {
 		char *f[18];
 		if (split_fields(line, f, 18) != 17)
-			return -EINVAL;
+			continue;
 		uint64_t v[17];
-		for (int i = 0; i < 17; i++)
+		int i;
+		for (i = 0; i < 17; i++)
 			if (netutil_parse_uint(f[i], 16, &v[i]) != 0)
-				return -EINVAL;
-		for (int i = 0; i < CT_NSTATS; i++)
+				break;
+		if (i < 17)
+			continue;
+		for (i = 0; i < CT_NSTATS; i++)
 			sums[i] += (double)v[ct_stats[i].col];
 	}
 	return 0;
@@ -81,8 +84,7 @@ static int conntrack_update(struct scrape *s)
 	if (!text)
 		return -errno;
 	double sums[CT_NSTATS];
-	if (conntrack_parse_stat(text, sums) != 0)
-		return -EINVAL;
+	conntrack_parse_stat(text, sums);
 	for (int i = 0; i < CT_NSTATS; i++) {
 		char name[64];
 		strcpy(name, "node_nf_conntrack_stat_");

@@ -144,7 +144,8 @@ int netdev_parse_link(const struct nl_msg *m, struct netdev_dev *d)
 }
 
 /* Like prometheus/procfs: the two header lines are skipped, the name ends
- * at the last ':', and 16 decimal columns must follow. */
+ * at the last ':', and 16 decimal columns follow. A line that is not like
+ * that is skipped (procfs fails the whole file). */
 int netdev_parse_procfs(struct scrape *s, char *text, const struct dev_filter *f,
 			struct netdev_dev **out)
 {
@@ -161,24 +162,26 @@ int netdev_parse_procfs(struct scrape *s, char *text, const struct dev_filter *f
 			continue;
 		char *colon = strrchr(line, ':');
 		if (!colon)
-			return -EINVAL;
+			continue;
 		*colon = 0;
 		char *name = netutil_trim(line);
-		if (!*name)
-			return -EINVAL;
 		char *fld[17];
-		if (split_fields(colon + 1, fld, 17) < 16)
-			return -EINVAL;
+		if (!*name || split_fields(colon + 1, fld, 17) < 16)
+			continue;
+		uint64_t v[16];
+		int i;
+		for (i = 0; i < 16; i++)
+			if (netutil_parse_uint(fld[i], 10, &v[i]) != 0)
+				break;
+		if (i < 16 || (f && dev_filter_ignored(f, name)))
+			continue;
 		struct netdev_dev *d = arena_alloc(s->arena, sizeof *d);
 		memset(d, 0, sizeof *d);
 		snprintf(d->name, sizeof d->name, "%s", name);
-		for (int i = 0; i < 16; i++) {
-			if (netutil_parse_uint(fld[i], 10, &d->v[cols[i]]) != 0)
-				return -EINVAL;
+		for (i = 0; i < 16; i++) {
+			d->v[cols[i]] = v[i];
 			d->have |= (uint64_t)1 << cols[i];
 		}
-		if (f && dev_filter_ignored(f, d->name))
-			continue;
 		*tail = d;
 		tail = &d->next;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../goconv.h"
 #include "../netcollectors.h"
 
 static const char *netstat_fields =
@@ -175,33 +176,42 @@ static size_t ns_count_pairs(const char *text)
 	return n;
 }
 
-/* /proc/net/netstat and /proc/net/snmp: pairs of lines "Proto: A B C" and
- * "Proto: 1 2 3". A pair whose counts differ fails the file. */
-static int ns_parse_pairs(struct ns_state *st, char *text)
+/* Does line start with the same first field as hdr? */
+static int ns_same_proto(const char *hdr, const char *line)
 {
-	char *hdr, empty[1] = "";
-	while ((hdr = next_line(&text)) != NULL) {
-		char *vline = next_line(&text);
+	size_t n = strcspn(hdr, " ");
+	return n && !strncmp(hdr, line, n) && (line[n] == ' ' || !line[n]);
+}
+
+/* /proc/net/netstat and /proc/net/snmp: pairs of lines "Proto: A B C" and
+ * "Proto: 1 2 3". A header without its values line (or with a different
+ * number of fields) is skipped; node_exporter fails the whole file. */
+static void ns_parse_pairs(struct ns_state *st, char *text)
+{
+	char *next = next_line(&text);
+	while (next) {
+		char *hdr = next, *vline = next_line(&text);
 		if (!vline)
-			vline = empty; /* Go's Scanner then yields "" */
+			return;
+		if (!ns_same_proto(hdr, vline)) {
+			next = vline; /* out of step: try this line as a header */
+			continue;
+		}
+		next = next_line(&text);
 		size_t nn = ns_nfields(hdr);
 		if (nn != ns_nfields(vline))
-			return -EINVAL;
+			continue;
 		char *proto = ns_field(&hdr);
-		ns_field(&vline);
-		size_t plen = strlen(proto);
-		if (plen == 0)
-			return -EINVAL;
-		int p = ns_proto(st, proto, plen - 1); /* drop the ':' */
+		int p = ns_proto(st, proto, strlen(proto) - 1); /* drop the ':' */
 		if (p < 0)
-			return -EINVAL;
+			continue;
+		ns_field(&vline);
 		st->protos[p].gen++;
 		for (size_t i = 1; i < nn; i++) {
 			char *name = ns_field(&hdr);
 			ns_add(st, p, name, ns_field(&vline));
 		}
 	}
-	return 0;
 }
 
 /* /proc/net/snmp6: "Ip6InReceives   7" lines; the protocol ends at the
@@ -240,24 +250,18 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		for (const char *p = snmp6; *p; p++)
 			st->cap += *p == '\n';
 	st->e = arena_alloc(s->arena, st->cap * sizeof *st->e);
-	if (ns_parse_pairs(st, netstat) < 0 || ns_parse_pairs(st, snmp) < 0)
-		return -EINVAL;
+	ns_parse_pairs(st, netstat);
+	ns_parse_pairs(st, snmp);
 	if (snmp6)
 		ns_parse_snmp6(st, snmp6);
-	double *v = arena_alloc(s->arena, (st->n ? st->n : 1) * sizeof *v);
-	for (size_t i = 0; i < st->n; i++) {
-		const struct ns_entry *e = &st->e[i];
-		if (e->gen != st->protos[e->proto].gen)
-			continue;
-		if (parse_double(e->value, &v[i]) != 0)
-			return -EINVAL;
-	}
 	/* Newest first: for a field repeated within one protocol the last
 	 * value wins, and the metric set keeps the first series it gets. */
 	for (size_t i = st->n; i-- > 0;) {
 		const struct ns_entry *e = &st->e[i];
-		if (e->gen != st->protos[e->proto].gen)
-			continue;
+		double v;
+		if (e->gen != st->protos[e->proto].gen ||
+		    goconv_parse_float(e->value, strlen(e->value), &v) != 0)
+			continue; /* node_exporter fails the collector on a bad value */
 		char key[256];
 		snprintf(key, sizeof key, "%s_%s", st->protos[e->proto].name, e->name);
 		if (filter == &netstat_filter ? !ns_wanted(key)
@@ -267,7 +271,7 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		snprintf(name, sizeof name, "node_netstat_%s", key);
 		snprintf(help, sizeof help, "Kernel network statistic %s %s from /proc/net.",
 			 st->protos[e->proto].name, e->name);
-		mset_untyped(s->ms, name, help, v[i], NULL);
+		mset_untyped(s->ms, name, help, v, NULL);
 	}
 	return 0;
 }

@@ -30,8 +30,8 @@ static int ss_split(char *line, char **f, int max)
 }
 
 /* As in prometheus/procfs: "PROTO: key value key value ...", values in
- * Go's integer syntax; a line with fewer than three fields, an odd number
- * of key/value fields or a bad value fails the whole file. */
+ * Go's integer syntax. A line with fewer than three fields, an odd number
+ * of key/value fields or a bad value is skipped (procfs fails the file). */
 int sockstat_parse(char *text, struct sockstat *out)
 {
 	memset(out, 0, sizeof *out);
@@ -40,18 +40,21 @@ int sockstat_parse(char *text, struct sockstat *out)
 		char *f[64];
 		int n = ss_split(line, f, 64);
 		if (n < 3 || n == 64 || (n - 1) % 2 != 0)
-			return -EINVAL;
+			continue;
 		int64_t vals[32];
-		for (int i = 2; i < n; i += 2)
+		int i;
+		for (i = 2; i < n; i += 2)
 			if (netutil_parse_int(f[i], 0, &vals[i / 2]) != 0)
-				return -EINVAL;
+				break;
+		if (i < n)
+			continue;
 		size_t plen = strlen(f[0]);
 		if (plen && f[0][plen - 1] == ':')
 			f[0][--plen] = 0;
 		if (!strcmp(f[0], "sockets")) {
 			out->has_used = 1;
 			out->used = 0;
-			for (int i = 1; i < n; i += 2)
+			for (i = 1; i < n; i += 2)
 				if (!strcmp(f[i], "used"))
 					out->used = vals[(i + 1) / 2];
 			continue;
@@ -60,7 +63,7 @@ int sockstat_parse(char *text, struct sockstat *out)
 			continue;
 		struct sockstat_proto *p = &out->protos[out->nprotos++];
 		snprintf(p->name, sizeof p->name, "%s", f[0]);
-		for (int i = 1; i < n; i += 2)
+		for (i = 1; i < n; i += 2)
 			for (int k = 0; k < SS_NKEYS; k++)
 				if (!strcmp(f[i], ss_keys[k])) {
 					p->v[k] = vals[(i + 1) / 2];
@@ -111,8 +114,7 @@ static int sockstat_update(struct scrape *s)
 			return -errno;
 		}
 		st[i] = arena_alloc(s->arena, sizeof *st[i]);
-		if (sockstat_parse(text, st[i]) != 0)
-			return -EINVAL;
+		sockstat_parse(text, st[i]);
 	}
 	long page = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < 2; i++)

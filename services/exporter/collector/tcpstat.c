@@ -65,7 +65,7 @@ int tcpstat_proc_line(char *line, void *ctx)
 		return 0;
 	struct netutil_sock sk;
 	if (netutil_parse_sock_line(line, &sk) != 0)
-		return -EINVAL;
+		return 0; /* skipped */
 	tcpstat_count(p->c, (unsigned)(sk.state > 255 ? 255 : sk.state), (double)sk.rx_queue,
 		      (double)sk.tx_queue);
 	return 0;

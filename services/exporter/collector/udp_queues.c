@@ -7,7 +7,7 @@
 #include "../netcollectors.h"
 #include "../netutil.h"
 
-/* A malformed line fails the file, as in prometheus/procfs. */
+/* A malformed line is skipped (prometheus/procfs fails the file). */
 int udp_queues_line(char *line, void *ctx)
 {
 	struct udp_queues_sum *sum = ctx;
@@ -15,7 +15,7 @@ int udp_queues_line(char *line, void *ctx)
 		return 0;
 	struct netutil_sock sk;
 	if (netutil_parse_sock_line(line, &sk) != 0)
-		return -EINVAL;
+		return 0;
 	sum->tx += (double)sk.tx_queue;
 	sum->rx += (double)sk.rx_queue;
 	return 0;

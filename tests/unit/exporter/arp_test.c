@@ -22,10 +22,12 @@ TEST(arp_counts_per_device)
 	CHECK_DBL(c[0].n, 2);
 	CHECK_STR(c[1].device, "eth1");
 	CHECK_STR(c[2].device, "nope");
-	char shortline[] = "IP address HW type Flags HW address Mask Device\n1.2.3.4 0x1 0x2 aa *\n";
-	CHECK_INT(arp_parse(&t.s, shortline, &c), -EINVAL);
-	char blank[] = "\n";
-	CHECK_INT(arp_parse(&t.s, blank, &c), -EINVAL);
+	/* Short and blank lines are skipped; the others still count. */
+	char shortline[] = "IP address HW type Flags HW address Mask Device\n1.2.3.4 0x1 0x2 aa *\n"
+			   "\n1.2.3.5 0x1 0x2 aa:bb:cc:dd:ee:ff * eth0\n";
+	CHECK_INT(arp_parse(&t.s, shortline, &c), 1);
+	CHECK_STR(c[0].device, "eth0");
+	CHECK_DBL(c[0].n, 1);
 	char empty[] = "";
 	CHECK_INT(arp_parse(&t.s, empty, &c), 0);
 	nettest_free(&t);
