@@ -65,8 +65,10 @@ static struct flag netdev_flags[] = {
 	  "Deprecated spelling of --collector.netdev.device-include.", 0 },
 	{ "collector.netdev.device-blacklist", FLAG_STRING, &netdev_blacklist,
 	  "Deprecated spelling of --collector.netdev.device-exclude.", 0 },
+	/* Not in node_exporter 1.5 (its pre-1.0 name); kept so that old
+	 * command lines start. */
 	{ "collector.netdev.ignored-devices", FLAG_STRING, &netdev_ignored,
-	  "Deprecated spelling of --collector.netdev.device-exclude.", 0 },
+	  "Old spelling of --collector.netdev.device-exclude.", 0 },
 	{ "collector.netdev.address-info", FLAG_BOOL, &netdev_address_info,
 	  "Also report node_network_address_info for every address of every device.", 0 },
 	{ "collector.netdev.enable-detailed-metrics", FLAG_BOOL, &netdev_detailed,
