@@ -149,15 +149,23 @@ void netclass_emit(struct scrape *s, const struct netclass_iface *ifc, int ignor
 	}
 }
 
+/* Errors procfs passes over: the file is gone or forbidden, or the driver
+ * has no value ("not supported", "invalid argument"); procfs also reads
+ * regular files only, hence EISDIR. */
+static int nc_skippable(int e)
+{
+	return e == ENOENT || e == EACCES || e == EPERM || e == EOPNOTSUPP || e == EINVAL ||
+	       e == EISDIR;
+}
+
 /* Read one small sysfs file like procfs's SysReadFile: one read of at most
- * 128 bytes, white space trimmed. Returns 0, 1 if the file is to be skipped
- * (missing, no permission, or the driver says "not supported"/"invalid"),
- * or -errno for any other failure. */
+ * 128 bytes, white space trimmed. Returns 0, 1 if the file is to be
+ * skipped, or -errno for any other failure (which fails the collector). */
 static int nc_read(int dirfd, const char *file, char out[NC_VALUE_MAX + 1])
 {
 	int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT || errno == EACCES || errno == EPERM ? 1 : -errno;
+		return nc_skippable(errno) ? 1 : -errno;
 	ssize_t n;
 	do
 		n = read(fd, out, NC_VALUE_MAX);
@@ -165,9 +173,7 @@ static int nc_read(int dirfd, const char *file, char out[NC_VALUE_MAX + 1])
 	int e = errno;
 	close(fd);
 	if (n < 0)
-		return e == ENOENT || e == EACCES || e == EPERM || e == EOPNOTSUPP || e == EINVAL
-			       ? 1
-			       : -e;
+		return nc_skippable(e) ? 1 : -e;
 	out[n] = 0;
 	netutil_trim(out);
 	return 0;
