@@ -36,6 +36,8 @@ LIB_SRC      := $(wildcard lib/*.c)
 EXPORTER_SRC := $(wildcard services/exporter/*.c services/exporter/collector/*.c)
 EXPORTER_LIB := $(filter-out services/exporter/main.c,$(EXPORTER_SRC))
 PROMQL_SRC   := $(wildcard services/tsdb/promql/*.c)
+TSDB_LIB     := $(filter-out services/tsdb/main.c,$(wildcard services/tsdb/*.c))
+TEXTPARSE_SRC := $(wildcard services/tsdb/textparse*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 PROMQLTEST_SRC := $(wildcard tests/promql/*.c)
 PROMQL_SUITE := ../shared/conformance/promql/v2.42
@@ -115,7 +117,7 @@ $(B)/asan/bin/pharos-exporter: $(call asan_obj,$(EXPORTER_SRC)) $(ASAN_LIBA)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
 # ---- tests ----
-$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(INIT_LIB)) $(ASAN_LIBA)
+$(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(INIT_LIB)) $(ASAN_LIBA)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
@@ -125,7 +127,7 @@ unit: $(B)/asan/unit-tests
 # Prometheus's own PromQL test scripts (promqltest format), run by our
 # runner; cases listed in tests/promql/expected-failures.txt may fail,
 # any other failure fails the target.
-$(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC)) $(ASAN_LIBA)
+$(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC) $(TSDB_LIB)) $(ASAN_LIBA)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
@@ -136,7 +138,13 @@ ifneq ($(PROMQLTEST_SRC),)
 	else echo "promql-test: skipped: $(PROMQL_SUITE) is absent"; fi
 endif
 
-integration: $(BINS) $(B)/asan/bin/pharos-exporter
+# The exposition parser's command-line check (the OpenMetrics suite's
+# cmd-parser-text), for tests/integration/test_openmetrics_conformance.py.
+$(B)/asan/bin/textparse-check: $(call asan_obj,tests/tools/textparse_check.c $(TEXTPARSE_SRC)) $(ASAN_LIBA)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
+
+integration: $(BINS) $(B)/asan/bin/pharos-exporter $(B)/asan/bin/textparse-check
 	PHAROS_BIN=$(abspath $(B)/bin) PHAROS_ASAN_BIN=$(abspath $(B)/asan/bin) /usr/bin/python3 -m pytest -q tests/integration
 
 test: unit promql-test integration fuzz-smoke
@@ -151,9 +159,9 @@ bench: $(BINS)
 
 # ---- fuzzing (clang + libFuzzer) ----
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
-$(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) $(B)/gen/collector_list.h $(DEPS)/asan/.stamp
+$(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) $(B)/gen/collector_list.h $(DEPS)/asan/.stamp
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lyaml -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lyaml -lm
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; mkdir -p $(B)/fuzz/corpus-$$n; \
