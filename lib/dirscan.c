@@ -18,7 +18,7 @@ struct linux_dirent64 {
 int dirscan(const char *path, int (*fn)(const char *name, unsigned char type, void *ctx),
 	    void *ctx)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	_Alignas(8) char buf[4096];

@@ -166,7 +166,7 @@ static char *line_thread_buf(void)
 
 int netutil_each_line(const char *path, int (*fn)(char *line, void *ctx), void *ctx)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* buf holds the unfinished line, then a chunk; one line at most

@@ -11,7 +11,7 @@
 
 int sysread_trimmed(const char *path, char *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = read(fd, out, SYSREAD_MAX);

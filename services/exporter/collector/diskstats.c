@@ -285,7 +285,7 @@ static void diskstats_add_device(struct scrape *s, const struct diskstats_famili
  * Returns 0 or -errno; *len is the number of bytes read. */
 static int diskstats_read_small(const char *path, char *buf, size_t size, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	size_t n = 0;

@@ -335,7 +335,7 @@ static void hwmon_sensor_emit(struct scrape *s, struct hwmon_helps *h, const cha
  * drivers misbehave on more), then newlines trimmed at both ends. */
 static int hwmon_read_value(const char *path, char *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = read(fd, out, 128);

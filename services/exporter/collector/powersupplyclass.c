@@ -164,7 +164,7 @@ void powersupply_emit(struct scrape *s, const struct powersupply *ps)
  * procfs skips, or -errno. */
 static int ps_read(const char *path, char *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -errno;
 	ssize_t n = read(fd, out, 128);

@@ -98,7 +98,7 @@ int processes_parse_stat(char *text, struct processes_stat *out)
 /* Read a small /proc file into buf (NUL-terminated). Returns 0 or -errno. */
 static int processes_read(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	size_t len = 0;

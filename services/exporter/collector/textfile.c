@@ -277,7 +277,7 @@ static double tf_mtime(const struct stat *st)
 static int tf_read(struct scrape *s, const char *path, struct textfile_file *out,
 		   char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

@@ -456,6 +456,134 @@ static int ev_unary(struct ev *ev, const struct promql_node *n, struct ev_matrix
 	return 0;
 }
 
+/* ---- step invariance (Prometheus's StepInvariantExpr) ---- */
+
+/* Functions whose value depends on the evaluation time itself. */
+static bool at_unsafe(enum promql_func_id id)
+{
+	switch (id) {
+	case PROMQL_FUNC_DAYS_IN_MONTH:
+	case PROMQL_FUNC_DAY_OF_MONTH:
+	case PROMQL_FUNC_DAY_OF_WEEK:
+	case PROMQL_FUNC_DAY_OF_YEAR:
+	case PROMQL_FUNC_HOUR:
+	case PROMQL_FUNC_MINUTE:
+	case PROMQL_FUNC_MONTH:
+	case PROMQL_FUNC_YEAR:
+	case PROMQL_FUNC_PREDICT_LINEAR:
+	case PROMQL_FUNC_TIME:
+	case PROMQL_FUNC_TIMESTAMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool invariant_uncached(struct ev *ev, const struct promql_node *n)
+{
+	switch (n->kind) {
+	case PROMQL_NODE_NUMBER:
+	case PROMQL_NODE_STRING:
+		return true;
+	case PROMQL_NODE_VECTOR_SELECTOR:
+		return n->u.vs.at.kind != PROMQL_AT_NONE;
+	case PROMQL_NODE_MATRIX_SELECTOR:
+		return n->u.ms.vs->u.vs.at.kind != PROMQL_AT_NONE;
+	case PROMQL_NODE_SUBQUERY:
+		return n->u.sq.at.kind != PROMQL_AT_NONE;
+	case PROMQL_NODE_PAREN:
+		return ev_invariant(ev, n->u.paren);
+	case PROMQL_NODE_UNARY:
+		return ev_invariant(ev, n->u.unary.expr);
+	case PROMQL_NODE_AGGREGATE:
+		/* The parameter does not count (as in Prometheus). */
+		return ev_invariant(ev, n->u.agg.expr);
+	case PROMQL_NODE_BINARY: {
+		bool l = ev_invariant(ev, n->u.bin.lhs), r = ev_invariant(ev, n->u.bin.rhs);
+		return l && r;
+	}
+	case PROMQL_NODE_CALL: {
+		bool inv = !at_unsafe(n->u.call.func->id);
+		for (size_t i = 0; i < n->u.call.nargs; i++)
+			if (!ev_invariant(ev, n->u.call.args[i]))
+				inv = false;
+		return inv;
+	}
+	}
+	return false;
+}
+
+bool ev_invariant(struct ev *ev, const struct promql_node *n)
+{
+	struct ev_pool *p = ev->pool;
+	uint64_t key = (uint64_t)(uintptr_t)n;
+	size_t mask, i;
+
+	if (p->inv_cap) {
+		mask = p->inv_cap - 1;
+		for (i = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & mask; p->inv_vals[i];
+		     i = (i + 1) & mask)
+			if (p->inv_keys[i] == key)
+				return p->inv_vals[i] == 2;
+	}
+	bool inv = invariant_uncached(ev, n);
+	if ((p->inv_n + 1) * 2 > p->inv_cap) {
+		size_t ocap = p->inv_cap, ncap = ocap ? ocap * 2 : 64;
+		uint64_t *ok = p->inv_keys;
+		size_t *ov = p->inv_vals;
+		p->inv_keys = xcalloc(ncap, sizeof *p->inv_keys);
+		p->inv_vals = xcalloc(ncap, sizeof *p->inv_vals);
+		p->inv_cap = ncap;
+		for (size_t j = 0; j < ocap; j++) {
+			if (!ov[j])
+				continue;
+			for (i = (size_t)(ok[j] * 0x9E3779B97F4A7C15ULL >> 20) & (ncap - 1);
+			     p->inv_vals[i]; i = (i + 1) & (ncap - 1))
+				;
+			p->inv_keys[i] = ok[j];
+			p->inv_vals[i] = ov[j];
+		}
+		free(ok);
+		free(ov);
+	}
+	mask = p->inv_cap - 1;
+	for (i = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & mask; p->inv_vals[i];
+	     i = (i + 1) & mask)
+		;
+	p->inv_keys[i] = key;
+	p->inv_vals[i] = inv ? 2 : 1;
+	p->inv_n++;
+	return inv;
+}
+
+int ev_eval_wrapped(struct ev *ev, const struct promql_node *n, struct ev_matrix *out)
+{
+	const struct promql_node *inner = ev_unparen(n);
+	int rc;
+
+	if (ev->no_wrap || ev->start == ev->end || inner->kind == PROMQL_NODE_NUMBER ||
+	    inner->kind == PROMQL_NODE_STRING || !ev_invariant(ev, n))
+		return ev_eval(ev, n, out);
+	/* Once, at the first step; then the same values at every step. */
+	struct ev one = *ev;
+	one.end = one.start;
+	if ((rc = ev_eval(&one, n, out)) < 0)
+		return rc;
+	for (size_t i = 0; i < out->n; i++) {
+		struct ev_series *s = &out->s[i];
+		if (s->n != 1)
+			continue;
+		double v = s->pts[0].v;
+		for (int64_t ts = ev->start + ev->interval; ts <= ev->end; ts += ev->interval) {
+			if ((rc = ev_series_push(ev, s, ts, v)) < 0) {
+				ev_matrix_free(ev, out);
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
 int ev_eval(struct ev *ev, const struct promql_node *n, struct ev_matrix *out)
 {
 	int rc;
@@ -663,7 +791,7 @@ static int eval_range(struct ev *evp, const struct promql_node *expr, int64_t st
 	ev.start = ev.qstart = start;
 	ev.end = ev.qend = end;
 	ev.interval = step;
-	rc = ev_eval(&ev, expr, &m);
+	rc = ev_eval_wrapped(&ev, expr, &m);
 	if (rc < 0)
 		return rc;
 	to_result_matrix(&ev, &m, out);
@@ -684,6 +812,8 @@ int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr
 	ev_setup(&ev, q, opts, arena, &cur, &tick, &pool, err);
 	rc = eval_instant(&ev, expr, t, out);
 	arena_free(&pool.arena);
+	free(pool.inv_keys);
+	free(pool.inv_vals);
 	return rc;
 }
 
@@ -701,5 +831,7 @@ int promql_eval_range(struct promql_querier *q, const struct promql_node *expr, 
 	ev_setup(&ev, q, opts, arena, &cur, &tick, &pool, err);
 	rc = eval_range(&ev, expr, start, end, step, out);
 	arena_free(&pool.arena);
+	free(pool.inv_keys);
+	free(pool.inv_vals);
 	return rc;
 }

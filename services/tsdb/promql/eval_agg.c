@@ -442,8 +442,14 @@ int ev_aggregate(struct ev *ev, const struct promql_node *n, struct ev_matrix *o
 		ev_matrix_free(ev, &V);
 		return rc;
 	}
-	if (a->param && (rc = ev_eval(ev, a->param, &P)) < 0)
-		return rc;
+	if (a->param) {
+		/* Prometheus does not look for step-invariant parts in a
+		 * parameter. */
+		struct ev pev = *ev;
+		pev.no_wrap = true;
+		if ((rc = ev_eval(&pev, a->param, &P)) < 0)
+			return rc;
+	}
 	if ((rc = ev_eval(ev, a->expr, &V)) < 0) {
 		ev_matrix_free(ev, &P);
 		return rc;

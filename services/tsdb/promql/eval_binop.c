@@ -464,9 +464,13 @@ int ev_binary(struct ev *ev, const struct promql_node *n, struct ev_matrix *out)
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = ev_eval(ev, b->lhs, &L)) < 0)
+	/* Step-invariant operands of a step-varying operation are evaluated
+	 * once and repeated, as in Prometheus. */
+	int (*eval_side)(struct ev *, const struct promql_node *, struct ev_matrix *) =
+		ev_invariant(ev, n) ? ev_eval : ev_eval_wrapped;
+	if ((rc = eval_side(ev, b->lhs, &L)) < 0)
 		return rc;
-	if ((rc = ev_eval(ev, b->rhs, &R)) < 0) {
+	if ((rc = eval_side(ev, b->rhs, &R)) < 0) {
 		ev_matrix_free(ev, &L);
 		return rc;
 	}

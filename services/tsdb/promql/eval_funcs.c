@@ -734,10 +734,12 @@ int ev_call(struct ev *ev, const struct promql_node *n, struct ev_matrix *out)
 			return ev_vector_selector(ev, a, true, out);
 	}
 	memset(mats, 0, sizeof mats);
+	int (*eval_arg)(struct ev *, const struct promql_node *, struct ev_matrix *) =
+		ev_invariant(ev, n) ? ev_eval : ev_eval_wrapped;
 	for (size_t i = 0; i < c->nargs && i < PROMQL_FUNC_MAX_ARGS; i++) {
 		if (promql_function_arg_type(c->func, i) == PROMQL_TYPE_STRING)
 			continue;
-		if ((rc = ev_eval(ev, c->args[i], &mats[i])) < 0)
+		if ((rc = eval_arg(ev, c->args[i], &mats[i])) < 0)
 			goto done;
 		nmats = i + 1;
 	}

@@ -46,9 +46,25 @@ struct ev_matrix {
  * memory to the kernel eagerly, which costs a TLB shootdown each time). */
 #define EV_POOL_BINS 48
 
+struct ev_hmap;
+
 struct ev_pool {
 	struct arena arena;
 	void *bins[EV_POOL_BINS]; /* singly linked through the first word */
+	/* memo of ev_invariant(): node address -> 0/1 */
+	uint64_t *inv_keys;
+	size_t *inv_vals, inv_cap, inv_n;
+};
+
+/* The subqueries around the expression being evaluated, innermost first:
+ * Prometheus selects each selector's samples once per query, over a time
+ * range derived from the query's start and end and these (see
+ * ev_select_range()). */
+struct ev_sqctx {
+	const struct ev_sqctx *up;
+	int64_t offset, range;
+	bool has_at;
+	int64_t at;
 };
 
 struct ev {
@@ -65,8 +81,23 @@ struct ev {
 	unsigned *tick; /* shared counter: check the clock every so often */
 	struct promql_eval_error *err;
 	struct ev_pool *pool; /* shared by an evaluator and its children */
+	/* Inside an aggregation's parameter: Prometheus never looks for
+	 * step-invariant parts there, so nothing is evaluated once-and-
+	 * repeated (see ev_eval_wrapped()). */
+	bool no_wrap;
+	const struct ev_sqctx *sq; /* enclosing subqueries, NULL at top level */
 	int depth;
 };
+
+/* Where an @ modifier points at step ts. Prometheus folds @ into an offset
+ * relative to the evaluator's first step, so a selector with @ that is
+ * evaluated step by step (not as part of a step-invariant expression)
+ * moves with the step: at + (ts - start). Inside a step-invariant
+ * expression the evaluator has one step and this is at itself. */
+static inline int64_t ev_at_base(const struct ev *ev, int64_t at, int64_t ts)
+{
+	return at + (ts - ev->start);
+}
 
 /* Number of steps of ev (>= 0). */
 static inline size_t ev_nsteps(const struct ev *ev)
@@ -213,6 +244,14 @@ void ev_format_float_f(double v, char *buf, size_t len);
 
 /* Evaluate an expression of scalar or instant-vector type into out. */
 int ev_eval(struct ev *ev, const struct promql_node *n, struct ev_matrix *out);
+/* Is n step-invariant by Prometheus's rules (its value cannot change
+ * between steps: every selector in it has @, no time-dependent function)? */
+bool ev_invariant(struct ev *ev, const struct promql_node *n);
+/* Evaluate n as Prometheus evaluates the operand of a binary operator or
+ * function argument, a subquery's expression or a whole query: when n is
+ * step-invariant, once at the first step and repeated at every step;
+ * otherwise as ev_eval(). */
+int ev_eval_wrapped(struct ev *ev, const struct promql_node *n, struct ev_matrix *out);
 /* Evaluate a range-vector expression (matrix selector or subquery) at the
  * single time ev->start, giving raw points (eval_select.c). */
 int ev_eval_range_vector(struct ev *ev, const struct promql_node *n, struct ev_matrix *out);
@@ -228,6 +267,7 @@ struct ev_window_src {
 	int64_t range, offset;
 	bool has_at;
 	int64_t at;
+	int64_t ev_start; /* first step of the evaluator (see ev_at_base()) */
 	/* a matrix selector's storage series, or a subquery's result */
 	struct promql_storage_series *ss;
 	struct ev_matrix sub;

@@ -263,32 +263,46 @@ static bool range_func(struct ev *ev, enum promql_func_id id, const struct promq
 	}
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* absent_over_time: 1 at the steps where no input series had a sample. */
 static int absent_over_time(struct ev *ev, const struct promql_node *arg, struct ev_matrix *m,
 			    struct ev_matrix *out)
 {
-	size_t nsteps = ev_nsteps(ev);
-	bool *found = xcalloc(nsteps + 1, sizeof *found);
-	size_t nfound = 0;
+	/* The steps with a sample, sorted: bounded by the samples held (a
+	 * bitmap of all steps could be huge inside a long subquery). */
+	size_t npts = 0, nfound = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < m->n; i++) {
-		for (size_t j = 0; j < m->s[i].n; j++) {
-			size_t k = ev_step_index(ev, m->s[i].pts[j].t);
-			if (!found[k]) {
-				found[k] = true;
-				nfound++;
-			}
-		}
-	}
+	for (size_t i = 0; i < m->n; i++)
+		npts += m->s[i].n;
+	int64_t *found = xmalloc((npts + 1) * sizeof *found);
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t j = 0; j < m->s[i].n; j++)
+			found[nfound++] = m->s[i].pts[j].t;
 	ev_matrix_free(ev, m);
-	if (nfound < nsteps) {
+	qsort(found, nfound, sizeof *found, cmp_i64);
+	size_t u = 0;
+	for (size_t i = 0; i < nfound; i++)
+		if (u == 0 || found[u - 1] != found[i])
+			found[u++] = found[i];
+	if (u < ev_nsteps(ev)) {
 		struct labels l = ev_absent_labels(ev, arg);
-		size_t si = ev_matrix_add_series(out, &l);
-		for (size_t k = 0; k < nsteps && rc == 0; k++)
-			if (!found[k])
-				rc = ev_series_push(ev, &out->s[si],
-						    ev->start + (int64_t)k * ev->interval, 1);
+		size_t si = ev_matrix_add_series(out, &l), f = 0;
+		for (int64_t ts = ev->start; ts <= ev->end && rc == 0; ts += ev->interval) {
+			if (f < u && found[f] == ts) {
+				f++;
+				continue;
+			}
+			rc = ev_series_push(ev, &out->s[si], ts, 1);
+			if (rc == 0)
+				rc = ev_check(ev);
+		}
 	}
 	free(found);
 	if (rc < 0)
@@ -307,10 +321,12 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 
 	memset(out, 0, sizeof *out);
 	memset(args, 0, sizeof args);
+	int (*eval_arg)(struct ev *, const struct promql_node *, struct ev_matrix *) =
+		ev_invariant(ev, n) ? ev_eval : ev_eval_wrapped;
 	for (size_t i = 0; i < c->nargs && i < PROMQL_FUNC_MAX_ARGS; i++) {
 		if (i == mi || promql_function_arg_type(c->func, i) == PROMQL_TYPE_STRING)
 			continue;
-		if ((rc = ev_eval(ev, c->args[i], &args[i])) < 0)
+		if ((rc = eval_arg(ev, c->args[i], &args[i])) < 0)
 			goto free_args;
 	}
 	if ((rc = ev_window_open(ev, c->args[mi], &w)) < 0)

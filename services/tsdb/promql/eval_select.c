@@ -22,9 +22,57 @@ static void sbuf_push(struct sample_buf *b, int64_t t, double v)
 	b->n++;
 }
 
-static int select_series(struct ev *ev, const struct promql_vector_selector *vs, int64_t mint,
-			 int64_t maxt, struct promql_storage_series **ss, size_t *n)
+static void subquery_times(const struct ev_sqctx *c, int64_t *off, int64_t *range, bool *has_at,
+			   int64_t *at)
 {
+	if (!c) {
+		*off = *range = 0;
+		*has_at = false;
+		return;
+	}
+	subquery_times(c->up, off, range, has_at, at);
+	*off += c->offset;
+	*range += c->range;
+	if (c->has_at) { /* an @ on a subquery restarts the sums */
+		*off = c->offset;
+		*range = c->range;
+		*has_at = true;
+		*at = c->at;
+	}
+}
+
+/* The time range Prometheus selects a selector's samples for: from the
+ * query's start and end, moved back by the enclosing subqueries' offsets
+ * and ranges (or pinned by their @), the selector's own @, offset, and
+ * range (eval_range, for a range selector) or the lookback delta.
+ * Samples outside it are invisible to the selector, which matters where
+ * @ is evaluated step by step (see ev_at_base()). */
+static void select_range(const struct ev *ev, const struct promql_vector_selector *vs,
+			 int64_t eval_range, int64_t *mint, int64_t *maxt)
+{
+	int64_t start = ev->qstart, end = ev->qend, soff, srange, sat;
+	bool has_sat;
+
+	subquery_times(ev->sq, &soff, &srange, &has_sat, &sat);
+	if (has_sat)
+		start = end = sat;
+	if (vs->at.kind != PROMQL_AT_NONE) {
+		start = end = ev_at_time(ev, &vs->at);
+	} else {
+		start -= soff + srange;
+		end -= soff;
+	}
+	start -= eval_range ? eval_range : ev->lookback;
+	*mint = start - vs->original_offset;
+	*maxt = end - vs->original_offset;
+}
+
+static int select_series(struct ev *ev, const struct promql_vector_selector *vs,
+			 int64_t eval_range, struct promql_storage_series **ss, size_t *n)
+{
+	int64_t mint, maxt;
+
+	select_range(ev, vs, eval_range, &mint, &maxt);
 	int rc = ev->q->select(ev->q, vs->matchers, vs->nmatchers, mint, maxt, ev->arena, ss, n);
 
 	if (rc < 0)
@@ -62,8 +110,9 @@ int ev_vector_selector(struct ev *ev, const struct promql_node *n, bool timestam
 	bool has_at = vs->at.kind != PROMQL_AT_NONE;
 	int64_t at = has_at ? ev_at_time(ev, &vs->at) : 0;
 	int64_t off = vs->original_offset;
-	int64_t ref_first = (has_at ? at : ev->start) - off;
-	int64_t ref_last = (has_at ? at : ev->end) - off;
+	/* timestamp(v @ t) in Prometheus looks for the sample at t itself,
+	 * among the samples selected for t minus the offset. */
+	bool fixed_ref = timestamps && has_at;
 	struct promql_storage_series *ss;
 	size_t nss;
 	struct sample_buf b = { NULL, 0, 0 };
@@ -71,7 +120,7 @@ int ev_vector_selector(struct ev *ev, const struct promql_node *n, bool timestam
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = select_series(ev, vs, ref_first - ev->lookback, ref_last, &ss, &nss)) < 0)
+	if ((rc = select_series(ev, vs, 0, &ss, &nss)) < 0)
 		return rc;
 	for (size_t i = 0; i < nss; i++) {
 		if ((rc = load_series(ev, ss[i].iter, false, &b)) < 0)
@@ -89,7 +138,7 @@ int ev_vector_selector(struct ev *ev, const struct promql_node *n, bool timestam
 		/* Samples [0, j) are at or before ref; ref never decreases. */
 		size_t j = 0;
 		for (int64_t ts = ev->start; ts <= ev->end; ts += ev->interval) {
-			int64_t ref = (has_at ? at : ts) - off;
+			int64_t ref = fixed_ref ? at : (has_at ? ev_at_base(ev, at, ts) : ts) - off;
 			if ((rc = ev_check(ev)) < 0)
 				goto fail;
 			while (j < b.n && b.p[j].t <= ref)
@@ -124,8 +173,11 @@ int ev_subquery(struct ev *ev, const struct promql_node *n, struct ev_matrix *ou
 	int64_t off = sq->original_offset;
 
 	memset(out, 0, sizeof *out);
+	struct ev_sqctx ctx = { ev->sq, sq->original_offset, sq->range, has_at, at };
+
+	child.sq = &ctx;
 	child.interval = sq->step > 0 ? sq->step : ev->default_step;
-	child.end = (has_at ? at : ev->end) - off;
+	child.end = (has_at ? ev_at_base(ev, at, ev->end) : ev->end) - off;
 	/* The first multiple of the step at or after the window's start, as
 	 * Prometheus computes it (division truncating toward zero). */
 	int64_t from = (has_at ? at : ev->start) - off - sq->range;
@@ -134,7 +186,7 @@ int ev_subquery(struct ev *ev, const struct promql_node *n, struct ev_matrix *ou
 		child.start += child.interval;
 	if (child.start > child.end)
 		return 0;
-	return ev_eval(&child, sq->expr, out);
+	return ev_eval_wrapped(&child, sq->expr, out);
 }
 
 /* ---- windows for range-vector functions ---- */
@@ -152,10 +204,8 @@ int ev_window_open(struct ev *ev, const struct promql_node *n, struct ev_window_
 		w->offset = vs->original_offset;
 		w->has_at = vs->at.kind != PROMQL_AT_NONE;
 		w->at = w->has_at ? ev_at_time(ev, &vs->at) : 0;
-		int64_t first = (w->has_at ? w->at : ev->start) - w->offset;
-		int64_t last = (w->has_at ? w->at : ev->end) - w->offset;
-		rc = select_series(ev, vs, first - w->range, last, &w->ss, &w->n);
-		return rc;
+		w->ev_start = ev->start;
+		return select_series(ev, vs, w->range, &w->ss, &w->n);
 	}
 	if (n->kind == PROMQL_NODE_SUBQUERY) {
 		const struct promql_subquery *sq = &n->u.sq;
@@ -164,6 +214,7 @@ int ev_window_open(struct ev *ev, const struct promql_node *n, struct ev_window_
 		w->offset = sq->original_offset;
 		w->has_at = sq->at.kind != PROMQL_AT_NONE;
 		w->at = w->has_at ? ev_at_time(ev, &sq->at) : 0;
+		w->ev_start = ev->start;
 		if ((rc = ev_subquery(ev, n, &w->sub)) < 0)
 			return rc;
 		w->n = w->sub.n;
@@ -196,7 +247,7 @@ int ev_window_load(struct ev *ev, struct ev_window_src *w, size_t i, struct labe
 void ev_window_at(const struct ev_window_src *w, int64_t ts, size_t *lo, size_t *hi,
 		  int64_t *mint, int64_t *maxt)
 {
-	int64_t max = (w->has_at ? w->at : ts) - w->offset;
+	int64_t max = (w->has_at ? w->at + (ts - w->ev_start) : ts) - w->offset;
 	int64_t min = max - w->range;
 	size_t a = 0, b = w->nbuf;
 
