@@ -18,9 +18,6 @@ void cpu_emit_info(struct scrape *s, struct cpuinfo_cpu *cpus, int n,
 int cpu_isolated_parse(struct arena *a, char *text, uint16_t **cpus);
 extern const struct collector cpu_collector;
 
-/* collector.h has no way to free a dev_filter: the tests keep theirs in
- * static storage, where they stay reachable (as a collector's do). */
-static struct dev_filter test_flags, test_bugs, test_none;
 
 TEST(procstat_cpu_lines_fixture)
 {
@@ -243,6 +240,7 @@ TEST(cpu_emit_info_and_filtered_words)
 	struct cpuinfo_cpu *c;
 	int n = cpuinfo_parse_x86(&t.arena, text, &c);
 	CHECK_INT(n, 2);
+	struct dev_filter test_flags, test_bugs, test_none;
 	CHECK(dev_filter_init(&test_flags, "^(aes|avx.?|constant_tsc)$", NULL, "f") == 0);
 	CHECK(dev_filter_init(&test_bugs, "^(cpu_meltdown|spectre_.*|mds)$", NULL, "b") == 0);
 	cpu_emit_info(&t.s, c, n, &test_flags, &test_bugs);
@@ -261,6 +259,8 @@ TEST(cpu_emit_info_and_filtered_words)
 	CHECK(strstr(o, "swapgs") == NULL);
 	free(o);
 	xtest_free(&t);
+	dev_filter_free(&test_flags);
+	dev_filter_free(&test_bugs);
 
 	/* Without include patterns there are no flag/bug families. */
 	xtest_init(&t);
@@ -273,6 +273,7 @@ TEST(cpu_emit_info_and_filtered_words)
 	CHECK(strstr(o, "flag_info") == NULL && strstr(o, "bug_info") == NULL);
 	free(o);
 	xtest_free(&t);
+	dev_filter_free(&test_none);
 }
 
 TEST(cpu_isolated_lists)
