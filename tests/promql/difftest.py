@@ -365,6 +365,8 @@ def prom_query(port, query, t, rng=None):
 def _close(a, b):
     if a == b or (a != a and b != b):
         return True
+    if a != a or b != b or abs(a) == float("inf") or abs(b) == float("inf"):
+        return False
     return abs(a - b) <= 1e-6 * (abs(a) + abs(b))
 
 
