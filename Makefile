@@ -154,8 +154,14 @@ test: unit promql-test integration fuzz-smoke
 run: $(BINS)
 	$(B)/bin/pharos-init --config configs/pharos.yml --bin-dir $(B)/bin
 
-bench: $(BINS)
-	./bench/run.sh
+bench: $(BINS) $(B)/bin/promql-bench
+	PHAROS_BIN=$(abspath $(B)/bin) ./bench/run.sh
+
+# The PromQL bench driver (bench/promql.py): the engine over the in-memory
+# store, -O2 with symbols (for perf), static musl, not shipped.
+$(B)/bin/promql-bench: bench/promql_bench.c $(PROMQL_SRC) $(TSDB_LIB) $(MUSL_LIBA)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(filter-out -Os,$(MUSL_CFLAGS)) -O2 -g -static -pthread -o $@ $^ -L$(DEPS)/musl/lib $(DEP_LIBS)
 
 # ---- fuzzing (clang + libFuzzer) ----
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
