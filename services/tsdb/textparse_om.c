@@ -268,6 +268,11 @@ static int om_labels(struct textparse *p, bool exemplar)
 		if (!textparse_utf8_valid(p->b + p->start, p->i - p->start))
 			return textparse_fail(p, TEXTPARSE_ESYNTAX, p->start,
 					      "invalid UTF-8 label value");
+		/* Prometheus keeps NUL bytes in label values; a C label set
+		 * cannot, and no exporter means them: refused. */
+		if (memchr(p->b + p->start, 0, p->i - p->start))
+			return textparse_fail(p, TEXTPARSE_ESYNTAX, p->start,
+					      "NUL byte in a label value");
 		int rc = textparse_add_lref(p, exemplar, ns, ne, p->start + 1, p->i - 1);
 		if (rc)
 			return rc;
