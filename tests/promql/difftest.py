@@ -3,7 +3,7 @@
 Prometheus, for differential testing of our PromQL engine.
 
     python3 tests/promql/difftest.py [--prometheus /usr/bin/prometheus]
-        [--promtool /usr/bin/promtool] [--out tests/promql/compliance.test]
+        [--promtool /usr/bin/promtool] [--out build/promql-compliance.test]
 
 It writes synthetic data shaped like the PromLabs demo service's metrics
 (the ones the PromQL compliance suite queries), loads the same samples into
@@ -13,7 +13,7 @@ suite (../shared/conformance/promql-compliance/promql-test-queries.expanded.txt)
 plus our extra queries, as instant queries at several times, and writes
 the answers as a promqltest script: `load` with the data, then one
 `eval instant at` per query and time. Run it with
-    build/asan/promqltest tests/promql/compliance.test
+    build/asan/promqltest build/promql-compliance.test
 Each query also runs once as a range query (eval range). Queries Prometheus
 rejects become eval_fail cases (parse errors are left out: they test the
 parser, not the evaluator); range-vector results cannot be expressed in the
@@ -448,7 +448,7 @@ def main():
     ap.add_argument("--promtool", default="/usr/bin/promtool")
     ap.add_argument("--queries", default=os.path.join(
         here, "../../../shared/conformance/promql-compliance/promql-test-queries.expanded.txt"))
-    ap.add_argument("--out", default=os.path.join(here, "compliance.test"))
+    ap.add_argument("--out", default=os.path.join(here, "../../build/promql-compliance.test"))
     ap.add_argument("--blocks", dest="remote_write", action="store_false",
                     help="load the data with promtool (no staleness markers) rather than "
                          "through the remote-write receiver")
