@@ -11,8 +11,8 @@
  * that the store sorts its series before timing starts; the peak-RSS mark
  * is reset (/proc/self/clear_refs "5"); then the query is parsed and
  * evaluated RUNS times, each with a fresh arena. Prints one JSON object on
- * stdout: load time, RSS after loading, each run's wall time (parse +
- * evaluation, no result encoding), VmHWM after the runs (and whether the
+ * stdout: load time, RSS after loading, each run's wall and CPU time (parse
+ * + evaluation, no result encoding), VmHWM after the runs (and whether the
  * reset worked). OUT, if given, receives the last run's result, one line
  * per series: the labels as {..}, then the points as "t v" pairs (v with
  * %.17g), tab-separated.
@@ -40,12 +40,17 @@ static void die(const char *what)
 	exit(111);
 }
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 /* VmRSS or VmHWM of this process in KB, or -1. */
@@ -244,6 +249,7 @@ int main(int argc, char **argv)
 	int reset_ok = reset_hwm() == 0;
 
 	double *times = xcalloc((size_t)runs, sizeof *times);
+	double *cpu = xcalloc((size_t)runs, sizeof *cpu);
 	size_t result_series = 0;
 	for (int i = 0; i < runs; i++) {
 		struct arena a = ARENA_INIT;
@@ -251,7 +257,7 @@ int main(int argc, char **argv)
 		struct promql_error perr;
 		struct promql_eval_error eerr;
 		struct promql_value v;
-		double s0 = now_s();
+		double s0 = now_s(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 		if (promql_parse(query, strlen(query), &a, &expr, &perr) != 0) {
 			struct buf b = BUF_INIT;
 			promql_error_format(&perr, &b);
@@ -264,6 +270,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		times[i] = now_s() - s0;
+		cpu[i] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		result_series = v.u.matrix.n;
 		if (i == runs - 1 && argc == 8)
 			write_result(&v, argv[7]);
@@ -278,9 +285,13 @@ int main(int argc, char **argv)
 	       reset_ok ? "true" : "false", result_series);
 	for (int i = 0; i < runs; i++)
 		printf("%s%.6f", i ? ", " : "", times[i]);
+	printf("], \"cpu_s\": [");
+	for (int i = 0; i < runs; i++)
+		printf("%s%.6f", i ? ", " : "", cpu[i]);
 	qsort(times, (size_t)runs, sizeof *times, cmp_double);
 	printf("], \"median_s\": %.6f}\n", times[runs / 2]);
 	free(times);
+	free(cpu);
 	promql_memstore_free(ms);
 	return 0;
 }
