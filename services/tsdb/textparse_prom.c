@@ -303,6 +303,7 @@ static int prom_meta(struct textparse *p, int kind)
 	if (tlen > 1) {
 		text++;
 		tlen--;
+		tpos++;
 	} else {
 		tlen = 0;
 	}
