@@ -720,7 +720,7 @@ static int eval_instant(struct ev *evp, const struct promql_node *expr, int64_t 
 			return ev_fail(&ev, PROMQL_ERRTYPE_EXECUTION, "unexpected string expression");
 		out->type = PROMQL_TYPE_STRING;
 		out->u.string.t = t;
-		out->u.string.s = inner->u.string.value;
+		out->u.string.s = arena_strndup(arena, inner->u.string.value, inner->u.string.len);
 		out->u.string.len = inner->u.string.len;
 		return 0;
 	case PROMQL_TYPE_MATRIX:

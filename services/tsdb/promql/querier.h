@@ -28,6 +28,10 @@
  *  - Nothing returned is freed by the caller; there is no per-series
  *    release call.
  *
+ * The evaluator calls select() once per selector of the query (a query
+ * with three selectors makes three calls), with the time range Prometheus
+ * would use for it; it reads each iterator once, front to back.
+ *
  * Thread safety: one querier is used by one thread at a time.
  */
 #ifndef PHAROS_PROMQL_QUERIER_H
