@@ -174,9 +174,12 @@ fuzz: $(FUZZ_BINS)
 	  echo "fuzz: $$n (20 s)"; $$f -max_total_time=20 -max_len=65536 $(B)/fuzz/corpus-$$n $$c || exit 1; done
 
 # In `make test`: every target replays its seed corpus, then 2000 new inputs.
+# New inputs go to a scratch directory (libFuzzer writes into the first
+# corpus directory it is given), never into the committed seeds.
 fuzz-smoke: $(FUZZ_BINS)
-	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; \
-	  $$f -runs=2000 -max_len=16384 $$c >$(B)/fuzz/$$n.log 2>&1 || { tail -40 $(B)/fuzz/$$n.log; exit 1; }; \
+	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; s=$(B)/fuzz/smoke-$$n; \
+	  rm -rf $$s; mkdir -p $$s; \
+	  $$f -runs=2000 -max_len=16384 $$s $$c >$(B)/fuzz/$$n.log 2>&1 || { tail -40 $(B)/fuzz/$$n.log; exit 1; }; \
 	  echo "fuzz-smoke: $$n: $$(grep -o 'Done [0-9]* runs' $(B)/fuzz/$$n.log)"; done
 
 clean:
