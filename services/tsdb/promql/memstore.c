@@ -213,17 +213,6 @@ static int ms_iter_next(struct promql_iter *it, int64_t *t, double *v)
 	return 1;
 }
 
-static int ms_iter_seek(struct promql_iter *it, int64_t t)
-{
-	struct ms_iter *mi = (struct ms_iter *)it;
-
-	if (mi->pos >= mi->end || mi->s->t[mi->pos] >= t)
-		return 0;
-	size_t p = lower_bound(mi->s, t);
-	mi->pos = p < mi->end ? p : mi->end;
-	return 0;
-}
-
 static int ms_select(struct promql_querier *q, const struct labels_matcher *matchers,
 		     size_t nmatchers, int64_t mint, int64_t maxt, struct arena *arena,
 		     struct promql_storage_series **out, size_t *nout)
@@ -258,7 +247,6 @@ static int ms_select(struct promql_querier *q, const struct labels_matcher *matc
 		}
 		struct ms_iter *it = arena_alloc(arena, sizeof *it);
 		it->it.next = ms_iter_next;
-		it->it.seek = ms_iter_seek;
 		it->s = s;
 		it->pos = from;
 		it->end = to;

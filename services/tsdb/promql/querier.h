@@ -77,10 +77,6 @@ struct promql_iter {
 	/* Move to the next sample. Returns 1 and sets *t and *v, 0 at the
 	 * end (then every later call returns 0 too), or a negative error. */
 	int (*next)(struct promql_iter *it, int64_t *t, double *v);
-	/* Skip forward so that the next call to next() yields the first
-	 * sample with time >= t (never moves backwards: a t at or before
-	 * the current position is a no-op). Returns 0 or a negative error. */
-	int (*seek)(struct promql_iter *it, int64_t t);
 };
 
 /* One selected series. */
