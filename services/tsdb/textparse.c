@@ -38,6 +38,8 @@ void textparse_free(struct textparse *p)
 	buf_free(&p->num);
 	free(p->ls.v);
 	free(p->es.v);
+	free(p->ls.offs);
+	free(p->es.offs);
 	free(p->lrefs);
 	free(p->erefs);
 	textparse_omcheck_free(p);
@@ -348,15 +350,11 @@ static int textparse_build(struct textparse *p, struct textparse_lscratch *ls,
 	if (total > ls->cap) {
 		ls->cap = total < 16 ? 16 : total * 2;
 		ls->v = xrealloc(ls->v, ls->cap * sizeof *ls->v);
+		ls->offs = xrealloc(ls->offs, 2 * ls->cap * sizeof *ls->offs);
 	}
 	/* Strings first (the buffer may move while it grows), as offsets. */
 	buf_reset(&ls->strings);
-	size_t *offs = NULL;
-	size_t offs_small[2 * 32];
-	if (2 * total > sizeof offs_small / sizeof offs_small[0])
-		offs = xmalloc(2 * total * sizeof *offs);
-	else
-		offs = offs_small;
+	size_t *offs = ls->offs;
 	size_t k = 0;
 	if (name_len) {
 		offs[2 * k] = ls->strings.len;
@@ -378,9 +376,8 @@ static int textparse_build(struct textparse *p, struct textparse_lscratch *ls,
 		ls->v[k].name = ls->strings.p + offs[2 * k];
 		ls->v[k].value = ls->strings.p + offs[2 * k + 1];
 	}
-	if (offs != offs_small)
-		free(offs);
-	qsort(ls->v, total, sizeof *ls->v, textparse_label_cmp);
+	if (total > 1)
+		qsort(ls->v, total, sizeof *ls->v, textparse_label_cmp);
 	int rc = 0;
 	for (k = 1; k < total; k++)
 		if (strcmp(ls->v[k - 1].name, ls->v[k].name) == 0)

@@ -159,6 +159,7 @@ struct textparse_lscratch {
 	struct buf strings; /* NUL-terminated copies of names and values */
 	struct label *v;    /* heap */
 	size_t cap;
+	size_t *offs;       /* heap: string offsets while building */
 };
 
 struct textparse_omcheck; /* strict-mode state, textparse_omcheck.c */
