@@ -225,8 +225,8 @@ void textparse_free(struct textparse *p);
  * Returns an enum textparse_entry > 0 (the entry is in p->cur), 0
  * (TEXTPARSE_END: the input is done and was well-formed; OpenMetrics
  * requires "# EOF"), or a negative error code (TEXTPARSE_ESYNTAX,
- * TEXTPARSE_ELIMIT, TEXTPARSE_ESEMANTIC with TEXTPARSE_STRICT) with the
- * message in textparse_error(). After END or an error, every further call
+ * TEXTPARSE_ELIMIT; with TEXTPARSE_STRICT also TEXTPARSE_ESEMANTIC and
+ * TEXTPARSE_EDUPLABEL) with the message in textparse_error(). After END or an error, every further call
  * returns the same. A scrape that gets an error must drop what it parsed,
  * as Prometheus does. */
 int textparse_next(struct textparse *p);
