@@ -662,7 +662,7 @@ static void ev_setup(struct ev *ev, struct promql_querier *q, const struct promq
 	ev->err = err;
 	memset(pool, 0, sizeof *pool);
 	pool->arena = (struct arena)ARENA_INIT;
-	pool->arena.block_size = 1 << 20;
+	pool->arena.block_size = 16384; /* grows geometrically with the query */
 	ev->pool = pool;
 	if (err) {
 		err->type = PROMQL_ERRTYPE_NONE;
