@@ -22,6 +22,10 @@ struct promql_memstore {
 	size_t *table; /* value = index + 1; 0 = empty */
 	size_t tcap;   /* power of two */
 	size_t nsamples;
+	/* When every series' first label is __name__ (no label name sorts
+	 * before it), the sorted array groups series by metric name, and an
+	 * equality matcher on the name is a binary search instead of a scan. */
+	bool name_first;
 };
 
 struct ms_iter {
@@ -181,8 +185,13 @@ static void ensure_sorted(struct promql_memstore *ms)
 		return;
 	qsort(ms->series, ms->nseries, sizeof *ms->series, cmp_series);
 	memset(ms->table, 0, ms->tcap * sizeof *ms->table);
-	for (size_t i = 0; i < ms->nseries; i++)
+	ms->name_first = true;
+	for (size_t i = 0; i < ms->nseries; i++) {
 		table_insert(ms, i);
+		const struct labels *l = &ms->series[i]->labels;
+		if (!l->n || strcmp(l->v[0].name, "__name__") != 0)
+			ms->name_first = false;
+	}
 	ms->dirty = false;
 }
 
@@ -199,6 +208,30 @@ static size_t lower_bound(const struct ms_series *s, int64_t want)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The series [*lo, *hi) whose metric name is name (name_first order). */
+static void name_range(const struct promql_memstore *ms, const char *name, size_t *lo,
+		       size_t *hi)
+{
+	size_t a = 0, b = ms->nseries;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (strcmp(ms->series[mid]->labels.v[0].value, name) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a;
+	b = ms->nseries;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (strcmp(ms->series[mid]->labels.v[0].value, name) <= 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*hi = a;
 }
 
 static int ms_iter_next(struct promql_iter *it, int64_t *t, double *v)
@@ -222,7 +255,15 @@ static int ms_select(struct promql_querier *q, const struct labels_matcher *matc
 	struct promql_storage_series *res = NULL;
 
 	ensure_sorted(ms);
-	for (size_t i = 0; i < ms->nseries; i++) {
+	size_t first = 0, last = ms->nseries;
+	if (ms->name_first)
+		for (size_t m = 0; m < nmatchers; m++)
+			if (matchers[m].type == LABELS_MATCH_EQ &&
+			    !strcmp(matchers[m].name, "__name__")) {
+				name_range(ms, matchers[m].value, &first, &last);
+				break;
+			}
+	for (size_t i = first; i < last; i++) {
 		const struct ms_series *s = ms->series[i];
 		size_t m;
 
