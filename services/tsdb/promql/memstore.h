@@ -2,7 +2,8 @@
  *
  * For the promqltest runner and unit tests: series are kept in RAM as
  * arrays of (t, v), appended in time order. Not meant for production data
- * volumes (selection scans every series).
+ * volumes: selection scans every series, or with an equality matcher on
+ * __name__ only that name's series (binary search in the sorted array).
  *
  *   struct promql_memstore *ms = promql_memstore_new();
  *   promql_memstore_append(ms, &labels, 0, 1.0);
