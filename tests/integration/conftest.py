@@ -1,6 +1,7 @@
 """Shared fixtures for the integration tests: where the binaries are, free
 ports, and starting a daemon that is always stopped again."""
 import os
+import re
 import socket
 import subprocess
 import time
@@ -47,6 +48,32 @@ def wait_http(url, timeout=10.0, proc=None, want_status=None):
             last = e
         time.sleep(0.05)
     raise RuntimeError(f"{url} did not answer within {timeout}s: {last}")
+
+
+EXPOSITION_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
+
+
+def parse_exposition(text, prefixes, collectors=()):
+    """A scrape's families whose names start with prefixes, plus the
+    node_scrape_collector_success lines of the given collectors:
+    ({family: type}, {(name, labels text): value})."""
+    types, samples = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, typ = line.split(" ", 3)
+            if name.startswith(prefixes):
+                types[name] = typ
+            continue
+        if line.startswith("#") or not line:
+            continue
+        m = EXPOSITION_SAMPLE.match(line)
+        assert m, f"unparsable line: {line!r}"
+        name, labels, value = m.group(1), m.group(2) or "", m.group(3)
+        if name.startswith(prefixes) or (
+                name == "node_scrape_collector_success" and
+                any(f'"{c}"' in labels for c in collectors)):
+            samples[(name, labels)] = float(value)
+    return types, samples
 
 
 class Daemon:

@@ -6,11 +6,10 @@ for what does not move between two scrapes a moment apart. The time
 collector's zone family, also host-dependent and skipped by the fixture
 test, is compared the same way."""
 import os
-import re
 
 import pytest
 
-from conftest import BIN, http_get
+from conftest import BIN, http_get, parse_exposition
 
 EXPORTER = os.path.join(BIN, "pharos-exporter")
 REFERENCE = "/usr/bin/prometheus-node-exporter"
@@ -25,28 +24,6 @@ pytestmark = pytest.mark.skipif(
     not os.access(REFERENCE, os.X_OK),
     reason=f"{REFERENCE} is absent: no reference node_exporter to compare with")
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
-
-
-def parse(text, prefixes, collectors):
-    """{family: type}, {(name, labels): value} for the families wanted."""
-    types, samples = {}, {}
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            _, _, name, typ = line.split(" ", 3)
-            if name.startswith(prefixes):
-                types[name] = typ
-            continue
-        if line.startswith("#") or not line:
-            continue
-        m = SAMPLE.match(line)
-        assert m, f"unparsable line: {line!r}"
-        name, labels, value = m.group(1), m.group(2) or "", m.group(3)
-        if name.startswith(prefixes) or (
-                name == "node_scrape_collector_success" and
-                any(f'"{c}"' in labels for c in collectors)):
-            samples[(name, labels)] = float(value)
-    return types, samples
 
 
 def scrape_both(daemon, collectors, prefixes, env=None):
@@ -57,7 +34,7 @@ def scrape_both(daemon, collectors, prefixes, env=None):
     for d in (ours, ref):
         status, _, body = http_get(d.url("/metrics"))
         assert status == 200
-        out.append(parse(body.decode(), prefixes, collectors))
+        out.append(parse_exposition(body.decode(), prefixes, collectors))
     return out
 
 
