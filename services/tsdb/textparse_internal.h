@@ -100,6 +100,28 @@ int textparse_add_lref(struct textparse *p, bool exemplar, size_t name_start, si
  * text when quote is true) appending to out. Other backslashes stay. */
 void textparse_unescape(struct buf *out, const unsigned char *s, size_t n, bool quote);
 
+/* Character classes of both formats' lexers: metric-name start (m) and
+ * rest (md), label-name start (l) and rest (ld). */
+static inline bool textparse_is_m(unsigned c)
+{
+	return c == ':' || c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static inline bool textparse_is_md(unsigned c)
+{
+	return textparse_is_m(c) || (c >= '0' && c <= '9');
+}
+
+static inline bool textparse_is_l(unsigned c)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static inline bool textparse_is_ld(unsigned c)
+{
+	return textparse_is_l(c) || (c >= '0' && c <= '9');
+}
+
 /* The normal NaN Prometheus stores for a NaN it parsed. */
 double textparse_normal_nan(void);
 

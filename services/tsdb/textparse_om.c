@@ -11,26 +11,6 @@
 
 #include "textparse_internal.h"
 
-static bool om_is_m(unsigned c)
-{
-	return c == ':' || c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool om_is_md(unsigned c)
-{
-	return om_is_m(c) || (c >= '0' && c <= '9');
-}
-
-static bool om_is_l(unsigned c)
-{
-	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool om_is_ld(unsigned c)
-{
-	return om_is_l(c) || (c >= '0' && c <= '9');
-}
-
 /* [^ \n] as the DFA has it (NUL excluded too). */
 static bool om_is_v(unsigned c)
 {
@@ -93,10 +73,10 @@ again:
 			p->state = TP_S_COMMENT;
 			goto again;
 		}
-		if (om_is_m(c)) {
+		if (textparse_is_m(c)) {
 			do
 				c = textparse_lex_next(p);
-			while (om_is_md(c));
+			while (textparse_is_md(c));
 			p->state = TP_S_VALUE;
 			return TP_MNAME;
 		}
@@ -123,11 +103,11 @@ again:
 		}
 		return TP_INVALID;
 	case TP_S_META1:
-		if (!om_is_m(c))
+		if (!textparse_is_m(c))
 			return TP_INVALID;
 		do
 			c = textparse_lex_next(p);
-		while (om_is_md(c));
+		while (textparse_is_md(c));
 		p->state = TP_S_META2;
 		return TP_MNAME;
 	case TP_S_META2:
@@ -157,10 +137,10 @@ again:
 				p->state = c == '=' ? TP_S_LVALUE : TP_S_VALUE;
 			return c == '=' ? TP_EQUAL : TP_BRACECLOSE;
 		}
-		if (om_is_l(c)) {
+		if (textparse_is_l(c)) {
 			do
 				c = textparse_lex_next(p);
-			while (om_is_ld(c));
+			while (textparse_is_ld(c));
 			return TP_LNAME;
 		}
 		return TP_INVALID;

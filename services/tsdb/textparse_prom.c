@@ -13,26 +13,6 @@
 
 #include "textparse_internal.h"
 
-static bool prom_is_m(unsigned c)
-{
-	return c == ':' || c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool prom_is_md(unsigned c)
-{
-	return prom_is_m(c) || (c >= '0' && c <= '9');
-}
-
-static bool prom_is_l(unsigned c)
-{
-	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool prom_is_ld(unsigned c)
-{
-	return prom_is_l(c) || (c >= '0' && c <= '9');
-}
-
 static bool prom_is_blank(unsigned c)
 {
 	return c == ' ' || c == '\t';
@@ -99,10 +79,10 @@ again:
 			p->state = TP_S_COMMENT;
 			goto again;
 		}
-		if (prom_is_m(c)) {
+		if (textparse_is_m(c)) {
 			do
 				c = textparse_lex_next(p);
-			while (prom_is_md(c));
+			while (textparse_is_md(c));
 			p->state = TP_S_VALUE;
 			return TP_MNAME;
 		}
@@ -123,10 +103,10 @@ again:
 		}
 		break;
 	case TP_S_META1:
-		if (prom_is_m(c)) {
+		if (textparse_is_m(c)) {
 			do
 				c = textparse_lex_next(p);
-			while (prom_is_md(c));
+			while (textparse_is_md(c));
 			p->state = TP_S_META2;
 			return TP_MNAME;
 		}
@@ -167,10 +147,10 @@ again:
 		}
 		if (prom_is_blank(c))
 			goto blank;
-		if (prom_is_l(c)) {
+		if (textparse_is_l(c)) {
 			do
 				c = textparse_lex_next(p);
-			while (prom_is_ld(c));
+			while (textparse_is_ld(c));
 			return TP_LNAME;
 		}
 		break;

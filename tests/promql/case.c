@@ -153,26 +153,6 @@ static bool compare_result(const struct pqt_cmd *cmd, const struct expect *e,
 
 /* ---- the @ variants ---- */
 
-static bool unsafe_func(enum promql_func_id id)
-{
-	switch (id) {
-	case PROMQL_FUNC_DAYS_IN_MONTH:
-	case PROMQL_FUNC_DAY_OF_MONTH:
-	case PROMQL_FUNC_DAY_OF_WEEK:
-	case PROMQL_FUNC_DAY_OF_YEAR:
-	case PROMQL_FUNC_HOUR:
-	case PROMQL_FUNC_MINUTE:
-	case PROMQL_FUNC_MONTH:
-	case PROMQL_FUNC_YEAR:
-	case PROMQL_FUNC_PREDICT_LINEAR:
-	case PROMQL_FUNC_TIME:
-	case PROMQL_FUNC_TIMESTAMP:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void set_at(struct promql_at *at, int64_t ts)
 {
 	if (at->kind != PROMQL_AT_TIMESTAMP) {
@@ -198,7 +178,7 @@ static void add_at(struct promql_node *n, int64_t ts, bool *unsafe)
 		set_at(&n->u.sq.at, ts);
 		break; /* nothing inside a subquery with @ changes */
 	case PROMQL_NODE_CALL:
-		if (unsafe_func(n->u.call.func->id))
+		if (promql_function_time_dependent(n->u.call.func->id))
 			*unsafe = true;
 		for (size_t i = 0; i < n->u.call.nargs; i++)
 			add_at(n->u.call.args[i], ts, unsafe);

@@ -458,27 +458,6 @@ static int ev_unary(struct ev *ev, const struct promql_node *n, struct ev_matrix
 
 /* ---- step invariance (Prometheus's StepInvariantExpr) ---- */
 
-/* Functions whose value depends on the evaluation time itself. */
-static bool at_unsafe(enum promql_func_id id)
-{
-	switch (id) {
-	case PROMQL_FUNC_DAYS_IN_MONTH:
-	case PROMQL_FUNC_DAY_OF_MONTH:
-	case PROMQL_FUNC_DAY_OF_WEEK:
-	case PROMQL_FUNC_DAY_OF_YEAR:
-	case PROMQL_FUNC_HOUR:
-	case PROMQL_FUNC_MINUTE:
-	case PROMQL_FUNC_MONTH:
-	case PROMQL_FUNC_YEAR:
-	case PROMQL_FUNC_PREDICT_LINEAR:
-	case PROMQL_FUNC_TIME:
-	case PROMQL_FUNC_TIMESTAMP:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool invariant_uncached(struct ev *ev, const struct promql_node *n)
 {
 	switch (n->kind) {
@@ -503,7 +482,7 @@ static bool invariant_uncached(struct ev *ev, const struct promql_node *n)
 		return l && r;
 	}
 	case PROMQL_NODE_CALL: {
-		bool inv = !at_unsafe(n->u.call.func->id);
+		bool inv = !promql_function_time_dependent(n->u.call.func->id);
 		for (size_t i = 0; i < n->u.call.nargs; i++)
 			if (!ev_invariant(ev, n->u.call.args[i]))
 				inv = false;

@@ -131,3 +131,23 @@ enum promql_value_type promql_function_arg_type(const struct promql_function *f,
 		i = (size_t)f->nargs - 1;
 	return f->arg_types[i];
 }
+
+bool promql_function_time_dependent(enum promql_func_id id)
+{
+	switch (id) {
+	case PROMQL_FUNC_DAYS_IN_MONTH:
+	case PROMQL_FUNC_DAY_OF_MONTH:
+	case PROMQL_FUNC_DAY_OF_WEEK:
+	case PROMQL_FUNC_DAY_OF_YEAR:
+	case PROMQL_FUNC_HOUR:
+	case PROMQL_FUNC_MINUTE:
+	case PROMQL_FUNC_MONTH:
+	case PROMQL_FUNC_YEAR:
+	case PROMQL_FUNC_PREDICT_LINEAR:
+	case PROMQL_FUNC_TIME:
+	case PROMQL_FUNC_TIMESTAMP:
+		return true;
+	default:
+		return false;
+	}
+}

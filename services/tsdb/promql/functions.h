@@ -8,6 +8,7 @@
 #ifndef PHAROS_PROMQL_FUNCTIONS_H
 #define PHAROS_PROMQL_FUNCTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The type a PromQL expression evaluates to. */
@@ -126,5 +127,11 @@ const struct promql_function *promql_function_by_id(enum promql_func_id id);
 /* The type the i-th actual argument of a call must have (i may exceed
  * nargs for variadic functions: then the last declared type). */
 enum promql_value_type promql_function_arg_type(const struct promql_function *f, size_t i);
+
+/* Does the function's value depend on the evaluation time itself (time(),
+ * the calendar functions, timestamp(), predict_linear())? Such calls are
+ * never step-invariant, and Prometheus's test harness does not add `@` to
+ * queries that use them. */
+bool promql_function_time_dependent(enum promql_func_id id);
 
 #endif
