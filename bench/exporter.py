@@ -15,33 +15,11 @@ import subprocess
 import sys
 import time
 
+from _proc import cpu_seconds, free_port, status_kb
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 N = int(os.environ.get("BENCH_SCRAPES", "500"))
 WRK_SECONDS = os.environ.get("BENCH_WRK_SECONDS", "5")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    """CPU time of all the process's threads, in ns precision (schedstat);
-    /proc/PID/stat only counts in 10 ms ticks."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total / 1e9
-
-
-def vm_hwm_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
 
 
 def measure(argv):
@@ -86,7 +64,7 @@ def measure(argv):
             "p50_ms": statistics.median(lat) * 1000,
             "p99_ms": lat[int(len(lat) * 0.99) - 1] * 1000,
             "rps": rps,
-            "rss_mb": vm_hwm_kb(p.pid) / 1024,
+            "rss_mb": status_kb(p.pid, "VmHWM") / 1024,
             "size_kb": os.path.getsize(argv[0]) / 1024,
             "body_kb": size / 1024,
         }

@@ -38,9 +38,7 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
-import socket
 import statistics
 import struct
 import subprocess
@@ -48,6 +46,8 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+
+from _proc import cpu_seconds, free_port, status_kb
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SCALE = float(os.environ.get("BENCH_PROMQL_SCALE", "1"))
@@ -129,29 +129,6 @@ def generate():
     os.remove(os.path.join(DATA_DIR, "data.om"))  # 0.5 GB at full scale
     with open(stamp, "w") as f:
         f.write(f"{nseries} series x {SAMPLES} samples, seed {SEED}\n")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def status_kb(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(field + r":\s+(\d+)", f.read()).group(1))
-
-
-def cpu_seconds(pid):
-    """CPU time of all the process's threads (schedstat, ns precision)."""
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except OSError:
-            pass
-    return total / 1e9
 
 
 def reset_hwm(pid):
