@@ -1,5 +1,5 @@
 #!/bin/sh
-# make bench: every benchmark, pharos and the reference side by side in the
+# make bench: every benchmark (bench/[a-z]*.py), pharos and the reference side by side in the
 # same run; each prints a markdown table of ratios. The combined table is
 # also written to build/bench/latest.md (copy it into docs/BENCHMARKS.md).
 set -eu
