@@ -36,7 +36,11 @@ LIB_SRC      := $(wildcard lib/*.c)
 EXPORTER_SRC := $(wildcard services/exporter/*.c services/exporter/collector/*.c)
 EXPORTER_LIB := $(filter-out services/exporter/main.c,$(EXPORTER_SRC))
 PROMQL_SRC   := $(wildcard services/tsdb/promql/*.c)
-TSDB_LIB     := $(filter-out services/tsdb/main.c,$(wildcard services/tsdb/*.c))
+# pharos-tsdb: its top folder plus one level of subfolders (store/,
+# remote/, web/, ...); the PromQL engine (promql/) is listed on its own.
+TSDB_LIB     := $(filter-out services/tsdb/main.c,$(wildcard services/tsdb/*.c)) \
+                $(filter-out services/tsdb/promql/%,$(wildcard services/tsdb/*/*.c))
+TSDB_MAIN    := $(wildcard services/tsdb/main.c)
 TEXTPARSE_SRC := $(wildcard services/tsdb/textparse*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c tests/unit/*/*.c)
 PROMQLTEST_SRC := $(wildcard tests/promql/*.c)
@@ -54,9 +58,10 @@ asan_obj = $(patsubst %.c,$(B)/asan/%.o,$(1))
 # it uses (and needs only those modules' third-party libraries).
 MUSL_LIBA := $(B)/musl/libpharos.a
 ASAN_LIBA := $(B)/asan/libpharos.a
-DEP_LIBS  := -lcivetweb -lpcre2-8 -lyaml -lm
+DEP_LIBS  := -lcivetweb -lpcre2-8 -lyaml -llmdb -lbearssl -lm
 
-BINS := $(B)/bin/pharos-exporter $(B)/bin/pharos-init
+BINS := $(B)/bin/pharos-exporter $(B)/bin/pharos-init $(if $(TSDB_MAIN),$(B)/bin/pharos-tsdb)
+ASAN_BINS := $(B)/asan/bin/pharos-exporter $(if $(TSDB_MAIN),$(B)/asan/bin/pharos-tsdb)
 
 .PHONY: all setup deps run test unit promql-test integration bench fuzz fuzz-smoke clean FORCE
 all: $(BINS)
@@ -111,7 +116,14 @@ $(B)/bin/pharos-init: $(call musl_obj,$(INIT_SRC) $(INIT_LIBSRC))
 	$(MUSL_CC) $(MUSL_LDFLAGS) -Wl,-z,noseparate-code -o $@ $^ -L$(DEPS)/musl/lib -lyaml
 	objcopy -R .eh_frame -R .comment $@
 
+$(B)/bin/pharos-tsdb: $(call musl_obj,$(TSDB_MAIN) $(TSDB_LIB) $(PROMQL_SRC)) $(MUSL_LIBA)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $^ -L$(DEPS)/musl/lib $(DEP_LIBS)
+
 # The same programs under the sanitizers, for tests that want them.
+$(B)/asan/bin/pharos-tsdb: $(call asan_obj,$(TSDB_MAIN) $(TSDB_LIB) $(PROMQL_SRC)) $(ASAN_LIBA)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 $(B)/asan/bin/pharos-exporter: $(call asan_obj,$(EXPORTER_SRC)) $(ASAN_LIBA)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
@@ -144,7 +156,7 @@ $(B)/asan/bin/textparse-check: $(call asan_obj,tests/tools/textparse_check.c $(T
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ASAN_LDFLAGS) -o $@ $^ -L$(DEPS)/asan/lib $(DEP_LIBS)
 
-integration: $(BINS) $(B)/asan/bin/pharos-exporter $(B)/asan/bin/textparse-check
+integration: $(BINS) $(ASAN_BINS) $(B)/asan/bin/textparse-check
 	PHAROS_BIN=$(abspath $(B)/bin) PHAROS_ASAN_BIN=$(abspath $(B)/asan/bin) /usr/bin/python3 -m pytest -q tests/integration
 
 test: unit promql-test integration fuzz-smoke
@@ -167,7 +179,7 @@ $(B)/bin/promql-bench: bench/promql_bench.c $(PROMQL_SRC) $(TSDB_LIB) $(MUSL_LIB
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
 $(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) $(B)/gen/collector_list.h $(DEPS)/asan/.stamp
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) -L$(DEPS)/asan/lib -lcivetweb -lpcre2-8 -lyaml -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) -L$(DEPS)/asan/lib $(DEP_LIBS)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; mkdir -p $(B)/fuzz/corpus-$$n; \
