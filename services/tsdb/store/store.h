@@ -23,7 +23,7 @@
 #include "../../../lib/labels.h"
 #include "../promql/querier.h"
 
-struct metricset;
+struct mset;
 
 /* Error codes (negative). Per-sample errors reject that sample only; the
  * appender stays usable. */
@@ -131,6 +131,6 @@ int tsdb_store_status(struct tsdb_store *s, struct arena *arena, struct tsdb_sta
  * by reason, flushes and their duration, bytes on disk, full-map errors,
  * retention deletions) to ms, with Prometheus's prometheus_tsdb_* names
  * where one exists. */
-void tsdb_store_metrics(struct tsdb_store *s, struct metricset *ms);
+void tsdb_store_metrics(struct tsdb_store *s, struct mset *ms);
 
 #endif
