@@ -1,0 +1,106 @@
+/* remote.h - Prometheus remote write (spec 1.0): the sender that forwards
+ * what pharos-tsdb scrapes to the remote_write endpoints of prometheus.yml,
+ * and the receiver behind POST /api/v1/write.
+ *
+ * Wire format (both directions): an HTTP POST whose body is a protobuf
+ * WriteRequest (prompb.h) compressed with snappy's *block* format
+ * (snappy.h), with the headers
+ *   Content-Encoding: snappy
+ *   Content-Type: application/x-protobuf
+ *   X-Prometheus-Remote-Write-Version: 0.1.0
+ *   User-Agent: pharos-tsdb/<version>
+ *
+ * ---- Sender ----
+ * One queue per remote_write entry of the configuration. The scraper hands
+ * every sample it stores to remote_writer_push() (through its scrape_sink);
+ * push adds the global external_labels, applies the entry's
+ * write_relabel_configs and copies the sample into that entry's bounded
+ * queue (queue_config.capacity per shard). Shard threads take batches of up
+ * to max_samples_per_send samples (or whatever is there after
+ * batch_send_deadline), encode, compress and POST them with lib/httpclient.
+ * A batch is retried with exponential backoff (min_backoff doubling up to
+ * max_backoff) on network errors, on 5xx and, when retry_on_http_429 is
+ * set, on 429; it is dropped (counted as failed) on any other non-2xx. When
+ * a queue is full the oldest sample gives way and is counted as dropped:
+ * the scraper is never blocked by a slow receiver. Samples of one series
+ * always go to the same shard, so each series is sent in timestamp order.
+ *
+ * Metrics (remote_writer_metrics), Prometheus's names, labelled
+ * remote_name and url:
+ *   prometheus_remote_storage_samples_total            sent successfully
+ *   prometheus_remote_storage_samples_failed_total     non-retryable failure
+ *   prometheus_remote_storage_samples_retried_total    re-sent after an error
+ *   prometheus_remote_storage_samples_dropped_total    queue full / relabel drop
+ *   prometheus_remote_storage_samples_pending          queued, not yet sent
+ *   prometheus_remote_storage_sent_batch_duration_seconds  (histogram)
+ *   prometheus_remote_storage_queue_highest_sent_timestamp_seconds
+ *   prometheus_remote_storage_shards
+ * and prometheus_remote_storage_highest_timestamp_in_seconds (no labels:
+ * the newest timestamp pushed).
+ *
+ * Threads: push, apply and metrics may be called from any thread at any
+ * time (push from several scrape loops at once); free from one thread after
+ * every other call has returned.
+ *
+ * ---- Receiver ----
+ * remote_write_handler() decodes the body (bounded: see REMOTE_MAX_*) and
+ * appends every sample through one store appender, committed at the end.
+ * Replies as Prometheus 2.42's write handler does:
+ *   204 No Content  every sample stored;
+ *   400 Bad Request the body does not decode (snappy, protobuf, labels), or
+ *                   some samples were out of order / duplicates / too old
+ *                   (the valid ones are stored; the text says which);
+ *   500             the store failed (the sender retries).
+ */
+#ifndef PHAROS_TSDB_REMOTE_H
+#define PHAROS_TSDB_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../../lib/labels.h"
+
+struct prom_config;
+struct mset;
+struct httpd_req;
+
+/* Receiver limits on one request (hostile-input guards). */
+#define REMOTE_MAX_COMPRESSED (32u << 20)   /* body bytes as received */
+#define REMOTE_MAX_DECODED (128u << 20)     /* snappy's declared length */
+
+/* The remote-write sender. Opaque. */
+struct remote_writer;
+
+/* Create a sender with no queues (it forwards nothing until apply).
+ * [out] out: the new sender, owned by the caller (remote_writer_free).
+ * Returns 0, or -ENOMEM / -errno if a thread could not be started. */
+int remote_writer_new(struct remote_writer **out);
+
+/* Make the queues match cfg->remote_write (at start and on each reload):
+ * a queue whose entry is unchanged (same url, name and settings) keeps its
+ * pending samples; removed entries are flushed briefly and stopped; new
+ * ones start. external_labels and write_relabel_configs are taken from cfg
+ * and copied: cfg may be freed after the call returns.
+ * Returns 0, or a negative errno (the queues stay as they were). */
+int remote_writer_apply(struct remote_writer *w, const struct prom_config *cfg);
+
+/* Queue one sample for every remote_write entry (a scrape_sink's fn: pass
+ * the writer as ctx). ls, its strings and v are copied; nothing is kept.
+ * t in milliseconds. Never blocks on the network. */
+void remote_writer_push(void *w, const struct labels *ls, int64_t t, double v);
+
+/* Stop every queue: pending samples get a short last chance to be sent
+ * (at most REMOTE_FLUSH_DEADLINE_MS in all), then the threads end and
+ * everything is freed. w may be NULL. */
+#define REMOTE_FLUSH_DEADLINE_MS 5000
+void remote_writer_free(struct remote_writer *w);
+
+/* Add the sender's metrics (see above) to ms. */
+void remote_writer_metrics(struct remote_writer *w, struct mset *ms);
+
+/* The receiver: an httpd_handler for POST /api/v1/write.
+ * ctx: the struct tsdb_store * to append to (borrowed; must outlive the
+ * HTTP server). Safe to run on several worker threads at once. */
+void remote_write_handler(struct httpd_req *req, void *ctx);
+
+#endif
