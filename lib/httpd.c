@@ -157,12 +157,24 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		.query = ri->query_string,
 		.arena = ARENA_INIT,
 	};
-	const struct httpd_route *r = NULL;
-	for (size_t i = 0; i < h->nroutes; i++)
-		if (!strcmp(h->routes[i].path, req.path)) {
+	const struct httpd_route *r = NULL, *prefix = NULL;
+	size_t best = 0;
+	for (size_t i = 0; i < h->nroutes && !r; i++) {
+		const char *rp = h->routes[i].path;
+		size_t l = strlen(rp);
+		if (l > 0 && rp[l - 1] == '*') {
+			/* a prefix route: used when no exact route matches; the
+			 * longest matching prefix wins */
+			if ((!prefix || l - 1 > best) && !strncmp(rp, req.path, l - 1)) {
+				best = l - 1;
+				prefix = &h->routes[i];
+			}
+		} else if (!strcmp(rp, req.path)) {
 			r = &h->routes[i];
-			break;
 		}
+	}
+	if (!r)
+		r = prefix;
 	if (!r) {
 		httpd_error(&req, 404, "not found");
 	} else {

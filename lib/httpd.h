@@ -1,6 +1,6 @@
 /* httpd.h - the HTTP server every pharos service uses, over CivetWeb.
  *
- * One handler per exact path; the layer itself answers what no handler
+ * One handler per exact path (or path prefix); the layer itself answers what no handler
  * should have to: 404 for unknown paths, 405 (with Allow) for methods a
  * route does not take, 413 for bodies over the limit, and bodies
  * suppressed for HEAD. Request headers are bounded by CivetWeb's request
@@ -42,7 +42,10 @@ struct httpd_req {
 typedef void (*httpd_handler)(struct httpd_req *req, void *ctx);
 
 struct httpd_route {
-	const char *path;  /* exact match */
+	const char *path;  /* exact match; or, ending in '*', a prefix route:
+			    * "/api/v1/label/" followed by a star serves every
+			    * path that starts with "/api/v1/label/" and has no
+			    * exact route (the longest such prefix wins) */
 	unsigned methods;  /* HTTPD_* bits; HEAD is implied by GET */
 	httpd_handler fn;
 	void *ctx;         /* passed to fn; borrowed */
