@@ -166,7 +166,7 @@ test: unit promql-test integration fuzz-smoke
 run: $(BINS)
 	$(B)/bin/pharos-init --config configs/pharos.yml --bin-dir $(B)/bin
 
-bench: $(BINS) $(B)/bin/promql-bench
+bench: $(BINS) $(B)/bin/promql-bench $(B)/bin/synth-targets
 	PHAROS_BIN=$(abspath $(B)/bin) ./bench/run.sh
 
 # The PromQL bench driver (bench/promql.py): the engine over the in-memory
@@ -174,6 +174,12 @@ bench: $(BINS) $(B)/bin/promql-bench
 $(B)/bin/promql-bench: bench/promql_bench.c $(PROMQL_SRC) $(TSDB_LIB) $(MUSL_LIBA)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(filter-out -Os,$(MUSL_CFLAGS)) -O2 -g -static -pthread -o $@ $^ -L$(DEPS)/musl/lib $(DEP_LIBS)
+
+# The synthetic scrape targets of bench/tsdb.py (anchors-measured.md's
+# workload, 10 targets in one process): static musl, not shipped.
+$(B)/bin/synth-targets: bench/synth.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(filter-out -Os,$(MUSL_CFLAGS)) -O2 -static -o $@ $< -lm
 
 # ---- fuzzing (clang + libFuzzer) ----
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
