@@ -131,40 +131,56 @@ size_t ev_matrix_add_series(struct ev_matrix *m, const struct labels *metric)
 	return m->n++;
 }
 
-static unsigned pool_bin(size_t cap)
+/* Size classes of pooled point arrays: four per power of two (4, 5, 6, 7,
+ * 8, 10, 12, 14, 16, 20, ...), so an array sized for a known number of
+ * points wastes at most a quarter of it, and every class is recycled. */
+static unsigned pool_class(size_t cap, size_t *size)
 {
-	unsigned b = 0;
+	unsigned b = 2;
 
-	while (((size_t)1 << b) < cap)
+	while (((size_t)2 << b) <= cap && b < 60)
 		b++;
-	return b;
+	/* 2^b <= cap < 2^(b+1): cap's class is the next quarter step */
+	size_t base = (size_t)1 << b, quarter = base / 4;
+	unsigned k = 0;
+	if (cap > base)
+		k = (unsigned)((cap - base + quarter - 1) / quarter);
+	if (k == 4) {
+		b++;
+		base <<= 1;
+		k = 0;
+	}
+	*size = base + k * (base / 4);
+	return (b - 2) * 4 + k;
 }
 
 struct promql_point *ev_points_get(struct ev *ev, size_t *cap)
 {
-	unsigned b = pool_bin(*cap < 4 ? 4 : *cap);
+	size_t size;
+	unsigned c = pool_class(*cap < 4 ? 4 : *cap, &size);
 	void *p;
 
-	*cap = (size_t)1 << b;
-	if (b < EV_POOL_BINS && ev->pool->bins[b]) {
-		p = ev->pool->bins[b];
-		memcpy(&ev->pool->bins[b], p, sizeof(void *));
+	*cap = size;
+	if (c < EV_POOL_BINS && ev->pool->bins[c]) {
+		p = ev->pool->bins[c];
+		memcpy(&ev->pool->bins[c], p, sizeof(void *));
 		return p;
 	}
-	return arena_alloc(&ev->pool->arena, *cap * sizeof(struct promql_point));
+	return arena_alloc(ev->arena, size * sizeof(struct promql_point));
 }
 
 void ev_points_put(struct ev *ev, struct promql_point *p, size_t cap)
 {
-	unsigned b;
+	size_t size;
+	unsigned c;
 
 	if (!p || cap < 4)
 		return;
-	b = pool_bin(cap);
-	if (b >= EV_POOL_BINS || ((size_t)1 << b) != cap)
+	c = pool_class(cap, &size);
+	if (c >= EV_POOL_BINS || size != cap)
 		return; /* not from the pool: stays in the arena until the end */
-	memcpy(p, &ev->pool->bins[b], sizeof(void *));
-	ev->pool->bins[b] = p;
+	memcpy(p, &ev->pool->bins[c], sizeof(void *));
+	ev->pool->bins[c] = p;
 }
 
 int ev_series_push(struct ev *ev, struct ev_series *s, int64_t t, double v)
@@ -640,8 +656,6 @@ static void ev_setup(struct ev *ev, struct promql_querier *q, const struct promq
 	ev->tick = tick;
 	ev->err = err;
 	memset(pool, 0, sizeof *pool);
-	pool->arena = (struct arena)ARENA_INIT;
-	pool->arena.block_size = 16384; /* grows geometrically with the query */
 	ev->pool = pool;
 	if (err) {
 		err->type = PROMQL_ERRTYPE_NONE;
@@ -656,7 +670,9 @@ static int cmp_series_labels(const void *a, const void *b)
 	return labels_cmp(&x->metric, &y->metric);
 }
 
-/* Copy an intermediate matrix into the arena as a sorted result matrix. */
+/* Turn the final matrix into a sorted result matrix. Its point arrays are
+ * in the caller's arena already (see ev_points_get()): the result takes
+ * them over instead of copying them, and they leave the recycling pool. */
 static void to_result_matrix(struct ev *ev, struct ev_matrix *m, struct promql_value *out)
 {
 	size_t n = 0;
@@ -670,8 +686,9 @@ static void to_result_matrix(struct ev *ev, struct ev_matrix *m, struct promql_v
 		struct promql_series *r = &out->u.matrix.series[n++];
 		r->metric = s->metric;
 		r->npoints = s->n;
-		r->points = arena_alloc(ev->arena, s->n * sizeof *r->points);
-		memcpy(r->points, s->pts, s->n * sizeof *r->points);
+		r->points = s->pts;
+		s->pts = NULL;
+		s->cap = 0;
 	}
 	out->u.matrix.n = n;
 	qsort(out->u.matrix.series, n, sizeof *out->u.matrix.series, cmp_series_labels);
@@ -790,7 +807,6 @@ int promql_eval_instant(struct promql_querier *q, const struct promql_node *expr
 
 	ev_setup(&ev, q, opts, arena, &cur, &tick, &pool, err);
 	rc = eval_instant(&ev, expr, t, out);
-	arena_free(&pool.arena);
 	free(pool.inv_keys);
 	free(pool.inv_vals);
 	return rc;
@@ -809,7 +825,6 @@ int promql_eval_range(struct promql_querier *q, const struct promql_node *expr, 
 
 	ev_setup(&ev, q, opts, arena, &cur, &tick, &pool, err);
 	rc = eval_range(&ev, expr, start, end, step, out);
-	arena_free(&pool.arena);
 	free(pool.inv_keys);
 	free(pool.inv_vals);
 	return rc;

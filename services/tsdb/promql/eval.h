@@ -12,7 +12,12 @@
  * Memory: the result (every array, label set and string it points to) is
  * allocated from the arena the caller passes, except label strings that
  * come from the querier (see querier.h: valid as long as the querier's
- * data is). Scratch memory is released before returning. The syntax tree
+ * data is). The point arrays of intermediate results are taken from the
+ * same arena (and recycled within the query), so until the caller frees
+ * it the arena holds as much as the query held at its peak (bounded by
+ * max_samples); other scratch memory is released before returning. An
+ * arena kept across queries with arena_reset() spares each query the
+ * mapping of fresh memory. The syntax tree
  * is read, never modified, so one tree may be evaluated many times (and by
  * several threads, each with its own arena and querier).
  */

@@ -9,10 +9,11 @@
  * own steps.
  *
  * Memory: point arrays of intermediate matrices come from the query's
- * point pool (struct ev_pool), owned by their matrix and given back with
- * ev_matrix_free() as soon as the parent is done with them; series arrays
- * and per-node scratch are on the heap; label sets live in the caller's
- * arena (ev->arena), which also receives the result. Every point held counts against
+ * point pool (struct ev_pool, carved from the caller's arena), owned by
+ * their matrix and given back with ev_matrix_free() as soon as the parent
+ * is done with them; series arrays and per-node scratch are on the heap;
+ * label sets live in the caller's arena (ev->arena), which also receives
+ * the result. Every point held counts against
  * the max-samples limit while it is alive.
  */
 #ifndef PHAROS_PROMQL_EVAL_INTERNAL_H
@@ -40,16 +41,20 @@ struct ev_matrix {
 #define EV_MATRIX_INIT { NULL, 0, 0 }
 
 /* Point arrays are recycled within a query: freed arrays go to a free
- * list per power-of-two capacity and come back for the next series, and
- * all of them live in one scratch arena released when the query ends.
- * That keeps the hot loops away from malloc/free (musl's allocator returns
- * memory to the kernel eagerly, which costs a TLB shootdown each time). */
-#define EV_POOL_BINS 48
+ * list per size class (four classes per power of two: a quarter of an
+ * array wasted at most) and come back for the next series. All of them
+ * are carved from the caller's arena (ev->arena), which receives the
+ * result anyway: the final matrix's arrays become the result without a
+ * copy, and a query maps no scratch memory of its own that it would
+ * unmap again at the end (musl's allocator returns large blocks to the
+ * kernel at once, which costs a TLB shootdown each time, and touching
+ * fresh pages costs a page fault per 4 KiB). The price: the arena holds
+ * the query's peak of points until the caller frees it. */
+#define EV_POOL_BINS (4 * 46)
 
 struct ev_hmap;
 
 struct ev_pool {
-	struct arena arena;
 	void *bins[EV_POOL_BINS]; /* singly linked through the first word */
 	/* memo of ev_invariant(): node address -> 0/1 */
 	uint64_t *inv_keys;
@@ -276,6 +281,10 @@ struct ev_window_src {
 	/* the current series' samples (stale markers removed) */
 	struct promql_point *buf;
 	size_t nbuf, capbuf;
+	/* ev_window_slide()'s state for the current series: the window
+	 * [lo, hi) of the last step, and the last point in [1, hi) that is
+	 * below its predecessor (a counter reset; 0 = none) */
+	size_t lo, hi, last_drop;
 };
 
 int ev_window_open(struct ev *ev, const struct promql_node *n, struct ev_window_src *w);
@@ -284,6 +293,12 @@ int ev_window_load(struct ev *ev, struct ev_window_src *w, size_t i, struct labe
 /* The window of step ts: points [*lo, *hi) of w->buf, and its bounds. */
 void ev_window_at(const struct ev_window_src *w, int64_t ts, size_t *lo, size_t *hi,
 		  int64_t *mint, int64_t *maxt);
+/* The same for steps visited in increasing order after ev_window_load():
+ * the window's ends only move forward, so the whole series is walked once
+ * over all steps instead of searched at each. *drops is true when a point
+ * in (lo, hi) is below its predecessor (a counter reset in the window). */
+void ev_window_slide(struct ev_window_src *w, int64_t ts, size_t *lo, size_t *hi,
+		     int64_t *mint, int64_t *maxt, bool *drops);
 void ev_window_close(struct ev *ev, struct ev_window_src *w);
 
 /* eval_binop.c */

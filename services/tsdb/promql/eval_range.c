@@ -9,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-double promql_extrapolated_rate(const struct promql_point *p, size_t n, int64_t range_start,
-				int64_t range_end, int64_t range, bool is_counter, bool is_rate)
+/* promql_extrapolated_rate(); drops false says that no point is below its
+ * predecessor, so the counter-reset pass has nothing to add and is
+ * skipped (the result is the same to the bit). */
+static double extrapolated_rate(const struct promql_point *p, size_t n, int64_t range_start,
+				int64_t range_end, int64_t range, bool is_counter, bool is_rate,
+				bool drops)
 {
 	double result = p[n - 1].v - p[0].v;
 
-	if (is_counter) {
+	if (is_counter && drops) {
 		double prev = p[0].v;
 		for (size_t i = 1; i < n; i++) {
 			if (p[i].v < prev)
@@ -45,6 +49,12 @@ double promql_extrapolated_rate(const struct promql_point *p, size_t n, int64_t 
 	if (is_rate)
 		factor /= (double)range / 1000;
 	return result * factor;
+}
+
+double promql_extrapolated_rate(const struct promql_point *p, size_t n, int64_t range_start,
+				int64_t range_end, int64_t range, bool is_counter, bool is_rate)
+{
+	return extrapolated_rate(p, n, range_start, range_end, range, is_counter, is_rate, true);
 }
 
 void promql_linear_regression(const struct promql_point *p, size_t n, int64_t intercept_time,
@@ -136,7 +146,7 @@ static double var_over_time(const struct promql_point *p, size_t n)
  * sample. ts is the step's time; [mint, maxt] the window. */
 static bool range_func(struct ev *ev, enum promql_func_id id, const struct promql_point *p,
 		       size_t n, int64_t ts, int64_t mint, int64_t maxt, int64_t range,
-		       const double *params, double *out, int *err)
+		       bool drops, const double *params, double *out, int *err)
 {
 	switch (id) {
 	case PROMQL_FUNC_RATE:
@@ -144,8 +154,8 @@ static bool range_func(struct ev *ev, enum promql_func_id id, const struct promq
 	case PROMQL_FUNC_DELTA:
 		if (n < 2)
 			return false;
-		*out = promql_extrapolated_rate(p, n, mint, maxt, range, id != PROMQL_FUNC_DELTA,
-						id == PROMQL_FUNC_RATE);
+		*out = extrapolated_rate(p, n, mint, maxt, range, id != PROMQL_FUNC_DELTA,
+					 id == PROMQL_FUNC_RATE, drops);
 		return true;
 	case PROMQL_FUNC_IRATE:
 	case PROMQL_FUNC_IDELTA: {
@@ -331,9 +341,16 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 	}
 	if ((rc = ev_window_open(ev, c->args[mi], &w)) < 0)
 		goto free_args;
+	/* One series' results go to a scratch array of one point per step,
+	 * then into an array of exactly their size: no array grows (and is
+	 * copied) while a series is computed, and a matrix of many short
+	 * series does not hold twice the points it needs. The samples of the
+	 * series being computed count against the limit as they are made. */
+	size_t nsteps = ev_nsteps(ev), tcap = nsteps;
+	struct promql_point *tmp = ev_points_get(ev, &tcap);
 	for (size_t i = 0; i < w.n && rc == 0; i++) {
 		struct labels metric;
-		size_t si = SIZE_MAX, k = 0;
+		size_t k = 0, nout = 0;
 		if ((rc = ev_window_load(ev, &w, i, &metric)) < 0)
 			break;
 		if (w.nbuf == 0)
@@ -344,31 +361,45 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 			double params[PROMQL_FUNC_MAX_ARGS], v;
 			if ((rc = ev_check(ev)) < 0)
 				break;
-			ev_window_at(&w, ts, &lo, &hi, &mint, &maxt);
+			bool drops;
+			ev_window_slide(&w, ts, &lo, &hi, &mint, &maxt, &drops);
 			if (lo == hi)
 				continue;
-			if (*ev->cur_samples + (int64_t)(hi - lo) > ev->max_samples) {
+			if (*ev->cur_samples + (int64_t)nout + (int64_t)(hi - lo) > ev->max_samples) {
 				rc = ev_fail_too_many(ev);
 				break;
 			}
 			for (size_t a = 0; a < c->nargs && a < PROMQL_FUNC_MAX_ARGS; a++)
 				params[a] = a == mi ? 0 : ev_scalar_at(&args[a], k);
-			if (!range_func(ev, id, w.buf + lo, hi - lo, ts, mint, maxt, w.range, params,
-					&v, &rc)) {
+			if (!range_func(ev, id, w.buf + lo, hi - lo, ts, mint, maxt, w.range, drops,
+					params, &v, &rc)) {
 				if (rc < 0)
 					break;
 				continue;
 			}
-			if (si == SIZE_MAX) {
-				struct labels ol = id == PROMQL_FUNC_LAST_OVER_TIME
-							   ? metric
-							   : ev_drop_name(ev, &metric);
-				si = ev_matrix_add_series(&m, &ol);
-			}
-			if ((rc = ev_series_push(ev, &m.s[si], ts, v)) < 0)
+			if (*ev->cur_samples + (int64_t)nout + 1 > ev->max_samples) {
+				rc = ev_fail_too_many(ev);
 				break;
+			}
+			tmp[nout].t = ts;
+			tmp[nout].v = v;
+			nout++;
 		}
+		if (rc < 0)
+			break;
+		if (nout == 0)
+			continue;
+		struct labels ol = id == PROMQL_FUNC_LAST_OVER_TIME ? metric : ev_drop_name(ev, &metric);
+		size_t si = ev_matrix_add_series(&m, &ol), cap = nout;
+		struct ev_series *s = &m.s[si];
+		s->pts = ev_points_get(ev, &cap);
+		s->cap = cap;
+		s->n = nout;
+		memcpy(s->pts, tmp, nout * sizeof *tmp);
+		if ((rc = ev_add_samples(ev, (int64_t)nout)) < 0)
+			break; /* cannot happen: checked point by point above */
 	}
+	ev_points_put(ev, tmp, tcap);
 	ev_window_close(ev, &w);
 	if (rc < 0)
 		goto fail;

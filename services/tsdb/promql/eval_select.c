@@ -241,7 +241,31 @@ int ev_window_load(struct ev *ev, struct ev_window_src *w, size_t i, struct labe
 	w->buf = b.p;
 	w->nbuf = b.n;
 	w->capbuf = b.cap;
+	w->lo = w->hi = w->last_drop = 0;
 	return rc;
+}
+
+void ev_window_slide(struct ev_window_src *w, int64_t ts, size_t *lo, size_t *hi,
+		     int64_t *mint, int64_t *maxt, bool *drops)
+{
+	int64_t max = (w->has_at ? w->at + (ts - w->ev_start) : ts) - w->offset;
+	int64_t min = max - w->range;
+	size_t a = w->lo, b = w->hi;
+
+	while (a < w->nbuf && w->buf[a].t < min)
+		a++;
+	if (b < a)
+		b = a;
+	while (b < w->nbuf && w->buf[b].t <= max) {
+		if (b > 0 && w->buf[b].v < w->buf[b - 1].v)
+			w->last_drop = b;
+		b++;
+	}
+	w->lo = *lo = a;
+	w->hi = *hi = b;
+	*mint = min;
+	*maxt = max;
+	*drops = w->last_drop > a;
 }
 
 void ev_window_at(const struct ev_window_src *w, int64_t ts, size_t *lo, size_t *hi,
