@@ -47,10 +47,22 @@
  * appends every sample through one store appender, committed at the end.
  * Replies as Prometheus 2.42's write handler does:
  *   204 No Content  every sample stored;
- *   400 Bad Request the body does not decode (snappy, protobuf, labels), or
- *                   some samples were out of order / duplicates / too old
- *                   (the valid ones are stored; the text says which);
+ *   400 Bad Request the body does not decode (snappy, protobuf), or a
+ *                   sample is out of order, a duplicate or out of bounds:
+ *                   then NOTHING of the request is stored (one appender,
+ *                   rolled back, as in Prometheus 2.42) and the text says
+ *                   which ("out of order sample", ...);
+ *   413             the body is over REMOTE_MAX_COMPRESSED;
  *   500             the store failed (the sender retries).
+ * A series whose labels are invalid (bad label or metric name, value not
+ * UTF-8, duplicate names, no __name__) is skipped and counted in
+ * prometheus_api_remote_write_invalid_labels_samples_total, as Prometheus
+ * 2.42 does, without failing the request. Labels need not be sorted.
+ * Empty label values are dropped. Native histograms and exemplars are
+ * skipped (pharos stores float samples only); metadata is ignored.
+ * The HTTP server's body limit (httpd_opts.max_body_bytes) must allow
+ * what senders send: Prometheus's batches of 500 samples are a few KiB,
+ * other senders' can reach megabytes.
  */
 #ifndef PHAROS_TSDB_REMOTE_H
 #define PHAROS_TSDB_REMOTE_H
@@ -66,7 +78,7 @@ struct httpd_req;
 
 /* Receiver limits on one request (hostile-input guards). */
 #define REMOTE_MAX_COMPRESSED (32u << 20)   /* body bytes as received */
-#define REMOTE_MAX_DECODED (128u << 20)     /* snappy's declared length */
+#define REMOTE_MAX_DECODED (64u << 20)      /* snappy's declared length */
 
 /* The remote-write sender. Opaque. */
 struct remote_writer;
@@ -77,11 +89,13 @@ struct remote_writer;
 int remote_writer_new(struct remote_writer **out);
 
 /* Make the queues match cfg->remote_write (at start and on each reload):
- * a queue whose entry is unchanged (same url, name and settings) keeps its
- * pending samples; removed entries are flushed briefly and stopped; new
- * ones start. external_labels and write_relabel_configs are taken from cfg
- * and copied: cfg may be freed after the call returns.
- * Returns 0, or a negative errno (the queues stay as they were). */
+ * a queue whose entry is unchanged (same url, name, settings, relabel
+ * rules and external labels) keeps running with its pending samples;
+ * removed or changed entries get up to REMOTE_FLUSH_DEADLINE_MS to send
+ * what they hold, then stop; new ones start. cfg NULL = no queues.
+ * [in] cfg: borrowed until the next apply or remote_writer_free() (the
+ *      queues read its write_relabel_configs), as for scrape_manager_apply.
+ * Returns 0, or a negative errno (the queues then stay as they were). */
 int remote_writer_apply(struct remote_writer *w, const struct prom_config *cfg);
 
 /* Queue one sample for every remote_write entry (a scrape_sink's fn: pass
@@ -102,5 +116,11 @@ void remote_writer_metrics(struct remote_writer *w, struct mset *ms);
  * ctx: the struct tsdb_store * to append to (borrowed; must outlive the
  * HTTP server). Safe to run on several worker threads at once. */
 void remote_write_handler(struct httpd_req *req, void *ctx);
+
+/* Add the receiver's metrics (process-wide counters) to ms:
+ * prometheus_api_remote_write_invalid_labels_samples_total,
+ * pharos_remote_write_received_requests_total and
+ * pharos_remote_write_received_samples_total. */
+void remote_write_receiver_metrics(struct mset *ms);
 
 #endif
