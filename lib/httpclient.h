@@ -141,7 +141,7 @@ struct http_response {
 	size_t nheaders;
 	struct buf body;     /* owned: the decoded body (chunked coding removed) */
 	struct arena arena;  /* owns reason and headers */
-	int64_t head_ms;     /* ms from the call until the response head was read */
+	int64_t elapsed_ms;  /* ms from the call until the response was read */
 };
 
 /* A parsed URL. Strings in the arena given to http_url_parse(). */
