@@ -81,9 +81,25 @@ struct netclass_link {
 	unsigned has_alias : 1, has_carrier : 1, has_changes : 1, has_up : 1, has_down : 1,
 		has_mode : 1, has_group : 1, has_txqlen : 1, has_stats : 1;
 	uint64_t stats[24];
+	/* IFLA_ADDRESS and IFLA_BROADCAST as sent (addr_len bytes each; 0
+	 * when absent); address/broadcast above are Go's rendering of them. */
+	unsigned char addr[32], brd[32];
+	uint8_t addr_len, brd_len;
 };
 /* Returns 0, or -1 if m is not an RTM_NEWLINK message with a name. */
 int netclass_parse_link(const struct nl_msg *m, struct netclass_link *l);
+/* Fill ifc with what l says exactly as /sys/class/net/<dev>/ would: the
+ * address, broadcast, ifalias and operstate texts, and carrier, dormant
+ * (only while the device is up, as sysfs answers them), the carrier
+ * counters, iface_id, iface_link, link_mode, mtu, netdev_group,
+ * tx_queue_len and type. ifc->have gets a bit for every field set.
+ * Returns the bits (in ifc->have's numbering) of the numeric files sysfs
+ * must still provide: flags (sysfs has dev->flags, netlink a derived
+ * value), speed (ethtool), addr_assign_type, dev_id, name_assign_type,
+ * and whatever an old kernel leaves out of the message. The duplex text
+ * (ethtool) always comes from sysfs. */
+uint32_t netclass_iface_from_link(const struct netclass_link *l, struct netclass_iface *ifc);
+
 /* duplex: ethtool's name ("Full", "Half", "Unknown") or "". with_stats
  * adds the traffic statistics as gauges. */
 void netclass_emit_link(struct scrape *s, const struct netclass_link *l, const char *duplex,

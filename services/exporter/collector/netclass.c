@@ -5,11 +5,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../../../lib/dirscan.h"
 #include "../collector.h"
 #include "../netcollectors.h"
 #include "../netlink.h"
@@ -199,46 +203,6 @@ static int nc_read_iface(int dirfd, struct netclass_iface *ifc)
 	return 0;
 }
 
-static int netclass_sysfs_update(struct scrape *s)
-{
-	const char *base = cpath(s, exporter_paths.sysfs, "class/net");
-	DIR *d = opendir(base);
-	if (!d)
-		return -errno;
-	int rc = 0;
-	struct dirent *de;
-	struct netclass_iface ifc;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-			continue;
-		/* Devices are symlinks (or directories); bonding_masters is a file. */
-		unsigned char type = de->d_type;
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISREG(st.st_mode))
-				type = DT_REG;
-		}
-		if (type == DT_REG || netclass_skip(de->d_name))
-			continue;
-		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			rc = -errno;
-			break;
-		}
-		memset(&ifc, 0, sizeof ifc);
-		ifc.name = de->d_name;
-		rc = nc_read_iface(fd, &ifc);
-		close(fd);
-		if (rc < 0)
-			break;
-		netclass_emit(s, &ifc, netclass_invalid_speed);
-	}
-	closedir(d);
-	return rc;
-}
-
 /* ---- netlink ---- */
 
 /* Hardware addresses print like Go's net.HardwareAddr: "aa:bb:...". */
@@ -268,8 +232,16 @@ int netclass_parse_link(const struct nl_msg *m, struct netclass_link *l)
 	while (nl_attr_next(&it, &a)) {
 		switch (a.type) {
 		case NL_IFLA_IFNAME: nl_attr_str(&a, l->name, sizeof l->name); break;
-		case NL_IFLA_ADDRESS: nc_hwaddr(&a, l->address, sizeof l->address); break;
-		case NL_IFLA_BROADCAST: nc_hwaddr(&a, l->broadcast, sizeof l->broadcast); break;
+		case NL_IFLA_ADDRESS:
+			nc_hwaddr(&a, l->address, sizeof l->address);
+			l->addr_len = (uint8_t)(a.len <= sizeof l->addr ? a.len : sizeof l->addr);
+			memcpy(l->addr, a.data, l->addr_len);
+			break;
+		case NL_IFLA_BROADCAST:
+			nc_hwaddr(&a, l->broadcast, sizeof l->broadcast);
+			l->brd_len = (uint8_t)(a.len <= sizeof l->brd ? a.len : sizeof l->brd);
+			memcpy(l->brd, a.data, l->brd_len);
+			break;
 		case NL_IFLA_IFALIAS:
 			nl_attr_str(&a, l->ifalias, sizeof l->ifalias);
 			l->has_alias = 1;
@@ -450,6 +422,414 @@ static int netclass_netlink_update(struct scrape *s)
 	unsigned char req[NL_IFINFO_LEN] = { 0 };
 	return nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
 			  sizeof req, nc_link_msg, &c);
+}
+
+/* ---- the default (sysfs) output, read mostly over netlink ----
+ *
+ * Reading /sys/class/net/<dev>/ costs 22 files per device, three system
+ * calls each. One RTM_GETLINK dump carries most of the same values, taken
+ * from the same kernel fields the sysfs files print (netclass_iface_from_link
+ * lists them); the rest comes from sysfs files kept open between scrapes
+ * and re-read with pread(), which makes sysfs produce the value afresh.
+ * The output is the sysfs path's output; the dump is used only when
+ * --path.sysfs is a real sysfs and its class/net lists exactly the devices
+ * netlink reports (the same network namespace), and a device's kept files
+ * are trusted only while their ifindex is the one netlink gives its name.
+ * Anything else falls back to reading every file, as before. */
+
+#define SYSFS_MAGIC 0x62656572
+#define NC_IFF_UP 0x1
+#define NC_IFF_DORMANT 0x20000
+
+/* nc_fields indexes. */
+enum { NCF_ADDR_ASSIGN, NCF_CARRIER, NCF_CHANGES, NCF_UP, NCF_DOWN, NCF_DEV_ID, NCF_DORMANT,
+       NCF_FLAGS, NCF_IFINDEX, NCF_IFLINK, NCF_LINK_MODE, NCF_MTU, NCF_NAME_ASSIGN,
+       NCF_GROUP, NCF_SPEED, NCF_TXQLEN, NCF_TYPE };
+_Static_assert(NCF_SPEED == NC_SPEED, "nc_fields order");
+
+static void nc_set_u64(struct netclass_iface *ifc, int field, uint64_t v)
+{
+	char t[24];
+	snprintf(t, sizeof t, "%llu", (unsigned long long)v);
+	netclass_iface_set(ifc, nc_fields[field].file, t);
+}
+
+/* sysfs prints a hardware address as "%*phC": lower-case hex bytes joined
+ * by ':' (an empty line when the device has none). */
+static void nc_sysfs_mac(const unsigned char *a, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			out[o++] = ':';
+		out[o++] = hex[a[i] >> 4];
+		out[o++] = hex[a[i] & 15];
+	}
+	out[o] = 0;
+}
+
+uint32_t netclass_iface_from_link(const struct netclass_link *l, struct netclass_iface *ifc)
+{
+	char v[3 * 32 + 1];
+	nc_sysfs_mac(l->addr, l->addr_len, v);
+	netclass_iface_set(ifc, "address", v);
+	nc_sysfs_mac(l->brd, l->brd_len, v);
+	netclass_iface_set(ifc, "broadcast", v);
+	if (l->has_alias) {
+		/* sysfs writes the alias and a newline; procfs reads at most
+		 * NC_VALUE_MAX bytes of that and trims. */
+		char a[NC_VALUE_MAX + 1];
+		size_t n = strlen(l->ifalias);
+		if (n > NC_VALUE_MAX)
+			n = NC_VALUE_MAX;
+		memcpy(a, l->ifalias, n);
+		a[n] = 0;
+		netclass_iface_set(ifc, "ifalias", netutil_trim(a));
+	}
+	if (l->operstate < 7)
+		netclass_iface_set(ifc, "operstate", nc_operstates[l->operstate]);
+	/* sysfs answers carrier and dormant only while the device runs (else
+	 * EINVAL, which procfs skips); IFF_DORMANT is set only then too. */
+	if (l->flags & NC_IFF_UP) {
+		if (l->has_carrier)
+			nc_set_u64(ifc, NCF_CARRIER, l->carrier != 0);
+		nc_set_u64(ifc, NCF_DORMANT, (l->flags & NC_IFF_DORMANT) != 0);
+	}
+	uint32_t need = 1u << NCF_FLAGS | 1u << NCF_SPEED | 1u << NCF_ADDR_ASSIGN |
+			1u << NCF_DEV_ID | 1u << NCF_NAME_ASSIGN;
+	if ((l->flags & NC_IFF_UP) && !l->has_carrier)
+		need |= 1u << NCF_CARRIER;
+	if (l->has_changes)
+		nc_set_u64(ifc, NCF_CHANGES, l->carrier_changes);
+	else
+		need |= 1u << NCF_CHANGES;
+	if (l->has_up)
+		nc_set_u64(ifc, NCF_UP, l->carrier_up);
+	else
+		need |= 1u << NCF_UP;
+	if (l->has_down)
+		nc_set_u64(ifc, NCF_DOWN, l->carrier_down);
+	else
+		need |= 1u << NCF_DOWN;
+	nc_set_u64(ifc, NCF_IFINDEX, l->index);
+	/* The kernel sends IFLA_LINK only when it differs from the index. */
+	nc_set_u64(ifc, NCF_IFLINK, l->link ? l->link : l->index);
+	if (l->has_mode)
+		nc_set_u64(ifc, NCF_LINK_MODE, l->link_mode);
+	else
+		need |= 1u << NCF_LINK_MODE;
+	nc_set_u64(ifc, NCF_MTU, l->mtu);
+	if (l->has_group)
+		nc_set_u64(ifc, NCF_GROUP, l->group);
+	else
+		need |= 1u << NCF_GROUP;
+	if (l->has_txqlen)
+		nc_set_u64(ifc, NCF_TXQLEN, l->txqlen);
+	else
+		need |= 1u << NCF_TXQLEN;
+	nc_set_u64(ifc, NCF_TYPE, l->type);
+	return need;
+}
+
+/* Kept-open files, per device: ifindex first (the identity check), then
+ * what netlink cannot give. Bounded: devices beyond NC_KEEP_MAX are read
+ * with openat() each scrape. Guarded by nc_keep_lock. */
+static const char *const nc_kept_files[] = { "ifindex", "flags", "speed", "duplex",
+					     "addr_assign_type", "dev_id", "name_assign_type" };
+#define NC_NKEPT 7
+#define NC_KEEP_MAX 32
+struct nc_kept {
+	char name[64]; /* "" for a free slot */
+	int fd[NC_NKEPT];
+	int err[NC_NKEPT]; /* errno of a failed open, when fd[i] < 0 */
+	int seen;          /* listed in the current scrape */
+};
+static struct nc_kept nc_keep[NC_KEEP_MAX];
+static pthread_mutex_t nc_keep_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Is --path.sysfs a sysfs? Asked once per path (tests change it). */
+static const char *nc_real_path;
+static int nc_real;
+
+static void nc_kept_close(struct nc_kept *k)
+{
+	for (int i = 0; i < NC_NKEPT; i++)
+		if (k->fd[i] >= 0)
+			close(k->fd[i]);
+	memset(k, 0, sizeof *k);
+}
+
+static int nc_kept_open(struct nc_kept *k, int dirfd)
+{
+	for (int i = 0; i < NC_NKEPT; i++) {
+		k->fd[i] = openat(dirfd, nc_kept_files[i], O_RDONLY | O_CLOEXEC);
+		k->err[i] = k->fd[i] < 0 ? errno : 0;
+		if (k->fd[i] < 0 && !nc_skippable(k->err[i]))
+			return -k->err[i];
+	}
+	return 0;
+}
+
+/* nc_read() on a kept file: the same answers (0, 1 to skip, -errno). */
+static int nc_pread(const struct nc_kept *k, int i, char out[NC_VALUE_MAX + 1])
+{
+	if (k->fd[i] < 0)
+		return nc_skippable(k->err[i]) ? 1 : -k->err[i];
+	ssize_t n;
+	do
+		n = pread(k->fd[i], out, NC_VALUE_MAX, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return nc_skippable(errno) ? 1 : -errno;
+	out[n] = 0;
+	netutil_trim(out);
+	return 0;
+}
+
+/* The slot keeping name's files: its own, a free one, or NULL when all
+ * are taken. */
+static struct nc_kept *nc_kept_slot(const char *name)
+{
+	struct nc_kept *free_slot = NULL;
+	for (int i = 0; i < NC_KEEP_MAX; i++) {
+		if (!strcmp(nc_keep[i].name, name))
+			return &nc_keep[i];
+		if (!nc_keep[i].name[0] && !free_slot)
+			free_slot = &nc_keep[i];
+	}
+	if (free_slot) {
+		memset(free_slot, 0, sizeof *free_slot);
+		for (int i = 0; i < NC_NKEPT; i++)
+			free_slot->fd[i] = -1;
+		snprintf(free_slot->name, sizeof free_slot->name, "%s", name);
+	}
+	return free_slot;
+}
+
+/* Does the kept ifindex file say index? (It does not once the device is
+ * gone: sysfs then fails the read.) */
+static int nc_kept_is(const struct nc_kept *k, uint32_t index)
+{
+	char v[NC_VALUE_MAX + 1];
+	int64_t x;
+	return nc_pread(k, 0, v) == 0 && netutil_parse_int(v, 0, &x) == 0 && x == (int64_t)index;
+}
+
+/* One device from its netlink message and the few sysfs files netlink
+ * lacks. Returns 0, 1 if the files belong to another device than l (the
+ * caller then reads everything from sysfs), or -errno. Called with
+ * nc_keep_lock held. */
+static int nc_read_hybrid(const char *devpath, const struct netclass_link *l,
+			  struct netclass_iface *ifc)
+{
+	struct nc_kept *k = nc_kept_slot(ifc->name);
+	struct nc_kept tmp;
+	int rc = 0, dirfd = -1;
+	if (!k || !nc_kept_is(k, l->index)) {
+		dirfd = openat(AT_FDCWD, devpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return nc_skippable(errno) || errno == ENOTDIR ? 1 : -errno;
+		if (k) {
+			char keep[64];
+			memcpy(keep, k->name, sizeof keep);
+			nc_kept_close(k);
+			memcpy(k->name, keep, sizeof keep);
+		} else {
+			memset(&tmp, 0, sizeof tmp);
+			k = &tmp;
+		}
+		rc = nc_kept_open(k, dirfd);
+		if (rc == 0 && !nc_kept_is(k, l->index))
+			rc = 1;
+	}
+	char v[NC_VALUE_MAX + 1];
+	uint32_t need = rc == 0 ? netclass_iface_from_link(l, ifc) : 0;
+	for (int i = 1; rc == 0 && i < NC_NKEPT; i++) {
+		int r = nc_pread(k, i, v);
+		if (r < 0)
+			rc = r;
+		else if (r == 0)
+			netclass_iface_set(ifc, nc_kept_files[i], v);
+		if (i != 3) /* duplex is a text, not a field */
+			for (int f = 0; f < NC_NFIELDS; f++)
+				if (!strcmp(nc_fields[f].file, nc_kept_files[i]))
+					need &= ~(1u << f);
+	}
+	/* Fields an old kernel's message lacks: read them the plain way. */
+	for (int f = 0; rc == 0 && need && f < NC_NFIELDS; f++) {
+		if (!(need & (1u << f)))
+			continue;
+		if (dirfd < 0)
+			dirfd = openat(AT_FDCWD, devpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int r = dirfd < 0 ? -errno : nc_read(dirfd, nc_fields[f].file, v);
+		if (r < 0)
+			rc = r;
+		else if (r == 0)
+			netclass_iface_set(ifc, nc_fields[f].file, v);
+	}
+	if (k == &tmp)
+		nc_kept_close(&tmp);
+	else if (rc != 0)
+		nc_kept_close(k); /* free the slot; the next scrape opens afresh */
+	else
+		k->seen = 1;
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc;
+}
+
+struct nc_dump {
+	struct scrape *s;
+	struct netclass_link **v;
+	size_t n, cap;
+};
+
+static int nc_dump_msg(const struct nl_msg *m, void *ctx)
+{
+	struct nc_dump *d = ctx;
+	struct netclass_link *l = arena_alloc(d->s->arena, sizeof *l);
+	if (netclass_parse_link(m, l) != 0)
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct netclass_link **w = arena_alloc(d->s->arena, cap * sizeof *w);
+		if (d->n)
+			memcpy(w, d->v, d->n * sizeof *w);
+		d->v = w;
+		d->cap = cap;
+	}
+	d->v[d->n++] = l;
+	return d->n < 100000 ? 0 : -E2BIG;
+}
+
+static int nc_link_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct netclass_link *const *)a)->name,
+		      (*(struct netclass_link *const *)b)->name);
+}
+
+static struct netclass_link *nc_dump_find(const struct nc_dump *d, const char *name)
+{
+	size_t lo = 0, hi = d->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->v[mid]->name, name);
+		if (c == 0)
+			return d->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct nc_list {
+	struct scrape *s;
+	const char *base;
+	char **v;
+	size_t n, cap;
+};
+
+static int nc_list_add(const char *name, unsigned char type, void *ctx)
+{
+	struct nc_list *c = ctx;
+	if (type == DT_UNKNOWN) {
+		struct stat st;
+		char *p = arena_printf(c->s->arena, "%s/%s", c->base, name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			type = DT_REG;
+	}
+	if (type == DT_REG)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		char **w = arena_alloc(c->s->arena, cap * sizeof *w);
+		if (c->n)
+			memcpy(w, c->v, c->n * sizeof *w);
+		c->v = w;
+		c->cap = cap;
+	}
+	c->v[c->n++] = arena_strdup(c->s->arena, name);
+	return c->n >= 100000;
+}
+
+/* The devices of /sys/class/net (symlinks or directories; bonding_masters
+ * is a file). Returns the count or -errno; names are arena-owned. */
+static int nc_list_devices(struct scrape *s, const char *base, char ***out)
+{
+	struct nc_list c = { s, base, NULL, 0, 0 };
+	int rc = dirscan(base, nc_list_add, &c);
+	if (rc < 0)
+		return rc;
+	*out = c.v;
+	return (int)c.n;
+}
+
+static int netclass_sysfs_update(struct scrape *s)
+{
+	const char *base = cpath(s, exporter_paths.sysfs, "class/net");
+	char **names = NULL;
+	int n = nc_list_devices(s, base, &names);
+	if (n < 0)
+		return n;
+	pthread_mutex_lock(&nc_keep_lock);
+	if (nc_real_path != exporter_paths.sysfs) {
+		struct statfs sf;
+		nc_real = statfs(base, &sf) == 0 && sf.f_type == SYSFS_MAGIC;
+		nc_real_path = exporter_paths.sysfs;
+	}
+	int real = nc_real;
+	pthread_mutex_unlock(&nc_keep_lock);
+	struct nc_dump dump = { s, NULL, 0, 0 };
+	int fast = 0;
+	if (real) {
+		unsigned char req[NL_IFINFO_LEN] = { 0 };
+		fast = nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
+				  sizeof req, nc_dump_msg, &dump) == 0 &&
+		       dump.n == (size_t)n;
+		if (fast)
+			qsort(dump.v, dump.n, sizeof *dump.v, nc_link_cmp);
+		for (int i = 0; fast && i < n; i++)
+			fast = nc_dump_find(&dump, names[i]) != NULL;
+	}
+	int rc = 0;
+	struct netclass_iface ifc;
+	if (fast)
+		pthread_mutex_lock(&nc_keep_lock);
+	for (int i = 0; i < n && rc >= 0; i++) {
+		if (netclass_skip(names[i]))
+			continue;
+		memset(&ifc, 0, sizeof ifc);
+		ifc.name = names[i];
+		const char *devpath = arena_printf(s->arena, "%s/%s", base, names[i]);
+		rc = 1;
+		if (fast)
+			rc = nc_read_hybrid(devpath, nc_dump_find(&dump, names[i]), &ifc);
+		if (rc == 1) {
+			memset(&ifc, 0, sizeof ifc);
+			ifc.name = names[i];
+			int fd = openat(AT_FDCWD, devpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0) {
+				rc = -errno;
+				break;
+			}
+			rc = nc_read_iface(fd, &ifc);
+			close(fd);
+		}
+		if (rc >= 0)
+			netclass_emit(s, &ifc, netclass_invalid_speed);
+	}
+	if (fast) {
+		/* Close the files of devices that are gone. */
+		for (int i = 0; i < NC_KEEP_MAX; i++) {
+			if (nc_keep[i].name[0] && !nc_keep[i].seen)
+				nc_kept_close(&nc_keep[i]);
+			nc_keep[i].seen = 0;
+		}
+		pthread_mutex_unlock(&nc_keep_lock);
+	}
+	return rc < 0 ? rc : 0;
 }
 
 static int netclass_update(struct scrape *s)

@@ -1,4 +1,7 @@
 /* collector/netclass.c: sysfs values, the netlink and ethtool messages. */
+#include <dirent.h>
+#include <fcntl.h>
+
 #include "../unit.h"
 #include "nettest.h"
 
@@ -194,4 +197,147 @@ TEST(netclass_ethtool_linkmode_reply)
 	struct nettest_msg none = { .len = 0 };
 	nettest_attr_u32(&none, NL_ETHTOOL_A_LINKMODES_SPEED, 1000);
 	CHECK(netclass_parse_linkmode(none.b, none.len, &lm) == -1);
+}
+
+/* The default output over netlink: the values sysfs would print, and the
+ * files sysfs must still give. */
+TEST(netclass_iface_from_link_matches_sysfs)
+{
+	struct nettest t;
+	nettest_init(&t);
+	struct nettest_msg m;
+	/* Up (IFF_UP|IFF_DORMANT), alias, IFLA_LINK, 4-byte address. */
+	struct nl_msg nm = rtm_newlink(&m, 1, 3, 0x1 | 0x20000);
+	nettest_attr_str(&m, NL_IFLA_IFNAME, "tun0");
+	const unsigned char a4[4] = { 0x0a, 0, 0, 0xff };
+	nettest_attr(&m, NL_IFLA_ADDRESS, a4, 4);
+	nettest_attr(&m, NL_IFLA_BROADCAST, a4, 4);
+	nettest_attr_str(&m, NL_IFLA_IFALIAS, "  uplink ");
+	nettest_attr_u32(&m, NL_IFLA_LINK, 2);
+	nettest_attr_u32(&m, NL_IFLA_MTU, 9000);
+	nettest_attr_u32(&m, NL_IFLA_TXQLEN, 500);
+	nettest_attr_u32(&m, NL_IFLA_GROUP, 3);
+	unsigned char oper = 5, mode = 1, carrier = 1;
+	nettest_attr(&m, NL_IFLA_OPERSTATE, &oper, 1);
+	nettest_attr(&m, NL_IFLA_LINKMODE, &mode, 1);
+	nettest_attr(&m, NL_IFLA_CARRIER, &carrier, 1);
+	nettest_attr_u32(&m, NL_IFLA_CARRIER_CHANGES, 5);
+	nettest_attr_u32(&m, NL_IFLA_CARRIER_UP_COUNT, 3);
+	nettest_attr_u32(&m, NL_IFLA_CARRIER_DOWN_COUNT, 2);
+	nm.len = m.len;
+	struct netclass_link l;
+	CHECK(netclass_parse_link(&nm, &l) == 0);
+	struct netclass_iface ifc;
+	memset(&ifc, 0, sizeof ifc);
+	ifc.name = "tun0";
+	uint32_t need = netclass_iface_from_link(&l, &ifc);
+	/* flags (bit 7), speed (14), addr_assign_type (0), dev_id (5),
+	 * name_assign_type (12) only. */
+	CHECK(need == (1u << 7 | 1u << 14 | 1u << 0 | 1u << 5 | 1u << 12));
+	netclass_iface_set(&ifc, "flags", "0x1003");
+	netclass_emit(&t.s, &ifc, 1);
+	CHECK(nettest_has(&t, "node_network_info{address=\"0a:00:00:ff\",broadcast=\"0a:00:00:ff\","
+			      "device=\"tun0\",duplex=\"\",ifalias=\"uplink\",operstate=\"dormant\"} 1"));
+	CHECK(nettest_has(&t, "node_network_up{device=\"tun0\"} 0"));
+	CHECK(nettest_has(&t, "node_network_carrier{device=\"tun0\"} 1"));
+	CHECK(nettest_has(&t, "node_network_dormant{device=\"tun0\"} 1"));
+	CHECK(nettest_has(&t, "node_network_flags{device=\"tun0\"} 4099"));
+	CHECK(nettest_has(&t, "node_network_iface_id{device=\"tun0\"} 3"));
+	CHECK(nettest_has(&t, "node_network_iface_link{device=\"tun0\"} 2"));
+	CHECK(nettest_has(&t, "node_network_iface_link_mode{device=\"tun0\"} 1"));
+	CHECK(nettest_has(&t, "node_network_mtu_bytes{device=\"tun0\"} 9000"));
+	CHECK(nettest_has(&t, "node_network_net_dev_group{device=\"tun0\"} 3"));
+	CHECK(nettest_has(&t, "node_network_transmit_queue_length{device=\"tun0\"} 500"));
+	CHECK(nettest_has(&t, "node_network_carrier_changes_total{device=\"tun0\"} 5"));
+	CHECK(nettest_has(&t, "node_network_carrier_up_changes_total{device=\"tun0\"} 3"));
+	CHECK(nettest_has(&t, "node_network_carrier_down_changes_total{device=\"tun0\"} 2"));
+	CHECK(nettest_has(&t, "node_network_protocol_type{device=\"tun0\"} 1"));
+	CHECK(strstr(nettest_text(&t), "speed_bytes") == NULL);
+	nettest_free(&t);
+
+	/* Down: sysfs refuses carrier and dormant; an old kernel's message
+	 * without the counters, link mode, group or queue length leaves
+	 * them to sysfs; no address: empty texts. */
+	nettest_init(&t);
+	nm = rtm_newlink(&m, 772, 1, 0x8);
+	nettest_attr_str(&m, NL_IFLA_IFNAME, "lo");
+	nettest_attr(&m, NL_IFLA_CARRIER, &carrier, 1);
+	unsigned char down = 2;
+	nettest_attr(&m, NL_IFLA_OPERSTATE, &down, 1);
+	nm.len = m.len;
+	CHECK(netclass_parse_link(&nm, &l) == 0);
+	memset(&ifc, 0, sizeof ifc);
+	ifc.name = "lo";
+	need = netclass_iface_from_link(&l, &ifc);
+	CHECK(need == (1u << 7 | 1u << 14 | 1u << 0 | 1u << 5 | 1u << 12 | 1u << 2 | 1u << 3 |
+		       1u << 4 | 1u << 10 | 1u << 13 | 1u << 15));
+	netclass_emit(&t.s, &ifc, 1);
+	CHECK(nettest_has(&t, "node_network_info{address=\"\",broadcast=\"\",device=\"lo\","
+			      "duplex=\"\",ifalias=\"\",operstate=\"down\"} 1"));
+	CHECK(strstr(nettest_text(&t), "node_network_carrier{") == NULL);
+	CHECK(strstr(nettest_text(&t), "node_network_dormant{") == NULL);
+	CHECK(nettest_has(&t, "node_network_iface_link{device=\"lo\"} 1"));
+	nettest_free(&t);
+}
+
+/* On this machine's /sys (when it is one): the default output, read over
+ * netlink plus kept files, equals reading every file. */
+TEST(netclass_live_fast_path_equals_files)
+{
+	struct nettest t;
+	nettest_init(&t);
+	CHECK(nettest_tree(&t) != NULL);
+	/* A copy of /sys/class/net/<dev>/ files in a tree that is not a
+	 * sysfs forces the plain path. */
+	char base[128];
+	snprintf(base, sizeof base, "%s/class/net", t.dir);
+	struct nettest fast;
+	nettest_init(&fast);
+	int rc = netclass_collector.update(&fast.s);
+	if (rc != 0) {
+		printf("    (skipped: no /sys/class/net here)\n");
+		nettest_free(&fast);
+		nettest_free(&t);
+		return;
+	}
+	/* Twice: the second run reads the kept files. */
+	nettest_free(&fast);
+	nettest_init(&fast);
+	CHECK_INT(netclass_collector.update(&fast.s), 0);
+	static const char *const files[] = { "addr_assign_type", "address", "broadcast",
+		"carrier", "carrier_changes", "carrier_up_count", "carrier_down_count", "dev_id",
+		"dormant", "duplex", "flags", "ifalias", "ifindex", "iflink", "link_mode", "mtu",
+		"name_assign_type", "netdev_group", "operstate", "speed", "tx_queue_len", "type" };
+	struct dirent **ents;
+	int n = scandir("/sys/class/net", &ents, NULL, alphasort);
+	CHECK(n > 0);
+	for (int i = 0; i < n; i++) {
+		const char *d = ents[i]->d_name;
+		if (d[0] != '.' && strcmp(d, "bonding_masters") != 0)
+			for (size_t j = 0; j < sizeof files / sizeof files[0]; j++) {
+				char src[512], rel[300], val[NETCLASS_VALUE_MAX + 2];
+				snprintf(src, sizeof src, "/sys/class/net/%s/%s", d, files[j]);
+				int fd = open(src, O_RDONLY);
+				if (fd < 0)
+					continue;
+				ssize_t k = read(fd, val, NETCLASS_VALUE_MAX);
+				close(fd);
+				if (k < 0)
+					continue; /* EINVAL: sysfs has no value; leave the file out */
+				val[k] = 0;
+				snprintf(rel, sizeof rel, "class/net/%s/%s", d, files[j]);
+				CHECK(nettest_file(&t, rel, val) == 0);
+			}
+		free(ents[i]);
+	}
+	free(ents);
+	const char *saved = exporter_paths.sysfs;
+	exporter_paths.sysfs = t.dir;
+	CHECK_INT(netclass_collector.update(&t.s), 0);
+	exporter_paths.sysfs = saved;
+	/* Counters may move between the two reads on a busy machine; the
+	 * test machine's carrier counters do not. */
+	CHECK_STR(nettest_text(&fast), nettest_text(&t));
+	nettest_free(&fast);
+	nettest_free(&t);
 }

@@ -1,0 +1,48 @@
+"""Collectors whose fast paths read this machine's /proc and /sys
+differently from node_exporter (netclass over netlink plus kept-open sysfs
+files, kept-open /proc files), against Debian's node_exporter 1.5.0 on the
+same host: same families, label sets, and the values that do not move
+between two scrapes. Several scrapes, so kept-open files are re-read."""
+import os
+
+import pytest
+
+from conftest import BIN, http_get, parse_exposition
+
+EXPORTER = os.path.join(BIN, "pharos-exporter")
+REFERENCE = "/usr/bin/prometheus-node-exporter"
+
+pytestmark = pytest.mark.skipif(
+    not os.access(REFERENCE, os.X_OK),
+    reason=f"{REFERENCE} is absent: no reference node_exporter to compare with")
+
+# collector -> (family prefixes, families whose values move on an idle host)
+CASES = {
+    "netclass": (("node_network_",), ()),
+}
+
+
+def scrape(d, prefixes, collector):
+    status, _, body = http_get(d.url("/metrics"))
+    assert status == 200
+    return parse_exposition(body.decode(), prefixes, (collector,))
+
+
+@pytest.mark.parametrize("collector", sorted(CASES))
+def test_live_collector_matches_node_exporter(daemon, collector):
+    prefixes, moving = CASES[collector]
+    flags = ["--collector.disable-defaults", f"--collector.{collector}"]
+    ours = daemon([EXPORTER] + flags)
+    ref = daemon([REFERENCE, "--no-collector.systemd"] + flags)
+    for _ in range(3):
+        (otypes, osamples), (rtypes, rsamples) = scrape(ours, prefixes, collector), \
+            scrape(ref, prefixes, collector)
+        assert otypes == rtypes
+        assert sorted(osamples) == sorted(rsamples), (
+            "only pharos: %s\nonly node_exporter: %s" % (
+                sorted(set(osamples) - set(rsamples)), sorted(set(rsamples) - set(osamples))))
+        for key, value in rsamples.items():
+            if key[0] not in moving:
+                assert osamples[key] == value, f"{key}: pharos {osamples[key]}, ref {value}"
+        ok = [v for (n, l), v in osamples.items() if n == "node_scrape_collector_success"]
+        assert ok == [1]
