@@ -34,8 +34,9 @@ build/bench/tsdb/. Then, per server:
       from exec to the first 200 from /-/ready.
   range queries: anchors-measured.md's three, 3 min range ending at the
       stop, 5 s step, through each server's /api/v1/query_range (HTTP and
-      JSON included): median wall time of RUNS runs after a warm-up; the
-      process's CPU time per run; series and points returned.
+      JSON included, a new connection each): median wall time of RUNS
+      runs after a warm-up, the two servers' runs alternating; the
+      process's mean CPU time per run; series and points returned.
   RSS after the queries: VmRSS once all queries ran.
 
 Environment: PHAROS_BENCH_TSDB_MINUTES (default 3; 1 for a quick check),
@@ -235,34 +236,22 @@ scrape_configs:
         except OSError:
             return ""
 
-    def query(self, expr, start, end):
-        """(median wall s, mean CPU s per run, series, points) over RUNS runs
-        after a warm-up."""
+    def query_once(self, expr, start, end):
+        """One /api/v1/query_range: (wall s, process CPU s, series, points)."""
         path = "/api/v1/query_range?" + urllib.parse.urlencode(
             {"query": expr, "start": start, "end": end, "step": INTERVAL_S})
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-        walls = []
-        try:
-            for i in range(RUNS + 1):
-                if i == 1:
-                    c0 = proc_cpu(self.proc.pid)
-                t0 = time.perf_counter()
-                conn.request("GET", path)
-                r = conn.getresponse()
-                raw = r.read()
-                dt = time.perf_counter() - t0
-                if r.status != 200:
-                    raise RuntimeError(f"HTTP {r.status}: {raw[:200]!r}")
-                if i:
-                    walls.append(dt)
-            cpu = (proc_cpu(self.proc.pid) - c0) / RUNS
-        finally:
-            conn.close()
+        c0 = proc_cpu(self.proc.pid)
+        t0 = time.perf_counter()
+        status, raw = http_get(self.port, path, timeout=300)
+        wall = time.perf_counter() - t0
+        cpu = proc_cpu(self.proc.pid) - c0
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {raw[:200]!r}")
         body = json.loads(raw)
         if body.get("status") != "success":
             raise RuntimeError(f"{body.get('errorType')}: {body.get('error')}")
         result = body["data"]["result"]
-        return statistics.median(walls), cpu, len(result), sum(len(s["values"]) for s in result)
+        return wall, cpu, len(result), sum(len(x["values"]) for x in result)
 
 
 def fmt(x, digits=2):
@@ -395,12 +384,21 @@ def main():
 
         end = math.floor(t_stop / INTERVAL_S) * INTERVAL_S - INTERVAL_S
         start = end - RANGE_S
+        # Runs alternate between the servers (and which goes first), so
+        # that the machine's load drifts over both alike.
         for i, (expr, _) in enumerate(QUERIES):
-            res = stage(servers, f"query {expr}", lambda s: s.query(expr, start, end))
-            for name, (wall, cpu, nser, npts) in res.items():
-                r[name][f"q{i}_ms"] = wall * 1000
-                r[name][f"q{i}_cpu_ms"] = cpu * 1000
-                r[name][f"q{i}_shape"] = f"{nser} series, {npts} points"
+            runs = {s.name: [] for s in servers}
+            for k in range(RUNS + 1):
+                order = servers if k % 2 else servers[::-1]
+                res = stage(order, f"query {expr}", lambda s: s.query_once(expr, start, end))
+                for name, v in res.items():
+                    if k:  # the first run of each is a warm-up
+                        runs[name].append(v)
+            for name, vs in runs.items():
+                if len(vs) == RUNS:
+                    r[name][f"q{i}_ms"] = statistics.median(v[0] for v in vs) * 1000
+                    r[name][f"q{i}_cpu_ms"] = statistics.mean(v[1] for v in vs) * 1000
+                    r[name][f"q{i}_shape"] = f"{vs[-1][2]} series, {vs[-1][3]} points"
         for s in servers:
             if not s.error and s.alive():
                 r[s.name]["rss_after_mb"] = status_kb(s.proc.pid, "VmRSS") / 1024
