@@ -173,7 +173,7 @@ struct prom_remote_read {
 
 struct prom_alertmanager_config {
 	const char *scheme;           /* default "http" */
-	const char *path_prefix;      /* default "/" */
+	const char *path_prefix;      /* default "" */
 	int64_t timeout_ms;           /* default 10s */
 	const char *api_version;      /* "v2" (default) or "v1" */
 	struct prom_http_client http;
@@ -196,6 +196,7 @@ struct prom_global_config {
 
 struct prom_config {
 	struct arena arena;             /* owns everything below */
+	struct arena yaml_arena;        /* the parsed YAML tree that strings point into */
 	const char *path;               /* the file as given */
 	const char *dir;                /* its directory, for relative names */
 	const char *text;               /* the file's bytes, NUL-terminated */

@@ -95,8 +95,10 @@ int relabel_compile(struct arena *a, const struct relabel_spec *spec,
 int relabel_process(const struct relabel_config *const *rc, size_t n,
 		    struct labels_builder *b, struct arena *a);
 
-/* Prometheus's hashmod: the first 8 bytes of the MD5 of s, read as a
- * big-endian uint64, modulo mod (mod > 0). */
+/* Prometheus's hashmod: the MD5 of s folded to a uint64 as Prometheus's
+ * sum64() does (byte i shifted left by (15-i)*8 bits; in Go a shift of 64
+ * or more gives 0, so only bytes 8..15 count: they are read as a
+ * big-endian uint64), modulo mod (mod > 0). */
 uint64_t relabel_hashmod(const char *s, size_t len, uint64_t mod);
 
 /* MD5 of len bytes of data into out[16] (RFC 1321). */

@@ -64,7 +64,7 @@ int sd_file_changed(const struct sd_file *sd);
 
 /* Parse one file's content (JSON when name ends in .json, else YAML).
  * [in] path: the file name, for __meta_filepath, sources and messages.
- * Groups are appended to *groups/*ngroups (arrays grown in a).
+ * Groups are appended to *groups and *ngroups (arrays grown in a).
  * Returns 0 or -EINVAL (errors appended). */
 int sd_file_parse(const char *path, const char *data, size_t len, struct arena *a,
 		  struct prom_target_group **groups, size_t *ngroups, struct buf *errors);
