@@ -344,13 +344,16 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 	/* One series' results go to a scratch array of one point per step,
 	 * then into an array of exactly their size: no array grows (and is
 	 * copied) while a series is computed, and a matrix of many short
-	 * series does not hold twice the points it needs. The samples of the
-	 * series being computed count against the limit as they are made. */
+	 * series does not hold twice the points it needs.
+	 * The sample limit is counted where Prometheus counts it: at each
+	 * step, the window's points (on top of what earlier series hold);
+	 * at the end of a series, its output points together with the
+	 * window of the last step, which is still held then. */
 	size_t nsteps = ev_nsteps(ev), tcap = nsteps;
 	struct promql_point *tmp = ev_points_get(ev, &tcap);
 	for (size_t i = 0; i < w.n && rc == 0; i++) {
 		struct labels metric;
-		size_t k = 0, nout = 0;
+		size_t k = 0, nout = 0, last_win = 0;
 		if ((rc = ev_window_load(ev, &w, i, &metric)) < 0)
 			break;
 		if (w.nbuf == 0)
@@ -363,9 +366,10 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 				break;
 			bool drops;
 			ev_window_slide(&w, ts, &lo, &hi, &mint, &maxt, &drops);
+			last_win = hi - lo;
 			if (lo == hi)
 				continue;
-			if (*ev->cur_samples + (int64_t)nout + (int64_t)(hi - lo) > ev->max_samples) {
+			if (*ev->cur_samples + (int64_t)(hi - lo) > ev->max_samples) {
 				rc = ev_fail_too_many(ev);
 				break;
 			}
@@ -377,10 +381,6 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 					break;
 				continue;
 			}
-			if (*ev->cur_samples + (int64_t)nout + 1 > ev->max_samples) {
-				rc = ev_fail_too_many(ev);
-				break;
-			}
 			tmp[nout].t = ts;
 			tmp[nout].v = v;
 			nout++;
@@ -389,6 +389,10 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 			break;
 		if (nout == 0)
 			continue;
+		if (*ev->cur_samples + (int64_t)last_win + (int64_t)nout > ev->max_samples) {
+			rc = ev_fail_too_many(ev);
+			break;
+		}
 		struct labels ol = id == PROMQL_FUNC_LAST_OVER_TIME ? metric : ev_drop_name(ev, &metric);
 		size_t si = ev_matrix_add_series(&m, &ol), cap = nout;
 		struct ev_series *s = &m.s[si];
@@ -397,7 +401,7 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 		s->n = nout;
 		memcpy(s->pts, tmp, nout * sizeof *tmp);
 		if ((rc = ev_add_samples(ev, (int64_t)nout)) < 0)
-			break; /* cannot happen: checked point by point above */
+			break; /* cannot happen: checked just above */
 	}
 	ev_points_put(ev, tmp, tcap);
 	ev_window_close(ev, &w);
