@@ -148,7 +148,8 @@ $(B)/asan/unit-tests: $(call asan_obj,$(UNIT_SRC) $(EXPORTER_LIB) $(PROMQL_SRC) 
 unit: $(B)/asan/unit-tests
 	$(B)/asan/unit-tests
 
-# Prometheus's own PromQL test scripts (promqltest format), run by our
+# Prometheus's own PromQL test scripts (promqltest format) and ours
+# (tests/promql/*.test, expectations from Prometheus 2.42), run by our
 # runner; cases listed in tests/promql/expected-failures.txt may fail,
 # any other failure fails the target.
 $(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC) $(TSDB_LIB)) $(ASAN_LIBA)
@@ -158,8 +159,9 @@ $(B)/asan/promqltest: $(call asan_obj,$(PROMQLTEST_SRC) $(PROMQL_SRC) $(TSDB_LIB
 promql-test: $(if $(PROMQLTEST_SRC),$(B)/asan/promqltest)
 ifneq ($(PROMQLTEST_SRC),)
 	@if [ -d $(PROMQL_SUITE) ]; then \
-	  $(B)/asan/promqltest --expected-failures tests/promql/expected-failures.txt $(PROMQL_SUITE)/*.test; \
-	else echo "promql-test: skipped: $(PROMQL_SUITE) is absent"; fi
+	  $(B)/asan/promqltest --expected-failures tests/promql/expected-failures.txt $(PROMQL_SUITE)/*.test tests/promql/*.test; \
+	else echo "promql-test: $(PROMQL_SUITE) is absent: our own scripts only"; \
+	  $(B)/asan/promqltest tests/promql/*.test; fi
 endif
 
 # The exposition parser's command-line check (the OpenMetrics suite's
