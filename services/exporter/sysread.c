@@ -8,17 +8,13 @@
 #include <unistd.h>
 
 #include "goconv.h"
+#include "keptfile.h"
 
 int sysread_trimmed(const char *path, char *out)
 {
-	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, out, SYSREAD_MAX);
-	int e = errno;
-	close(fd);
+	long n = kept_read_once(path, out, SYSREAD_MAX);
 	if (n < 0)
-		return -e;
+		return (int)n;
 	const char *p = out;
 	size_t len = (size_t)n;
 	goconv_trim_space(&p, &len);

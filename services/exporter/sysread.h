@@ -5,7 +5,8 @@
 
 /* The most SYSREAD_MAX bytes one read(2) returns, Unicode white space
  * trimmed at both ends (strings.TrimSpace). One read only: some drivers
- * misbehave when read again.
+ * misbehave when read again. A file on sysfs or procfs is kept open
+ * between calls (keptfile.h) and read with pread() from offset 0.
  * [out] out: SYSREAD_MAX + 1 bytes, NUL-terminated.
  * Returns the length of the trimmed text (bytes before out[len]; it may
  * hold NUL bytes), or -errno (open or read). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../netcollectors.h"
 
 static const char *arp_include = "", *arp_exclude = "";
@@ -104,7 +105,7 @@ int arp_parse(struct scrape *s, char *text, struct arp_count **out)
 
 static int arp_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/arp"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/arp"));
 	if (!text)
 		return -errno;
 	struct arp_count *c;

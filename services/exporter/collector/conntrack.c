@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../netcollectors.h"
 #include "../netutil.h"
 
@@ -57,7 +58,7 @@ int conntrack_parse_stat(char *text, double sums[CONNTRACK_NSTATS])
  * readUintFromFile). Returns 0 or -errno (-EINVAL if not a number). */
 static int ct_read_uint(struct scrape *s, const char *rel, double *out)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "%s", rel));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "%s", rel));
 	if (!text)
 		return -errno;
 	uint64_t v;
@@ -80,7 +81,7 @@ static int conntrack_update(struct scrape *s)
 		return rc;
 	mset_gauge(s->ms, "node_nf_conntrack_entries_limit",
 		   "Most connections the conntrack table can hold.", v, NULL);
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/stat/nf_conntrack"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/stat/nf_conntrack"));
 	if (!text)
 		return -errno;
 	double sums[CT_NSTATS];

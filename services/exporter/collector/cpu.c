@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../cpuinfo.h"
 #include "../procstat.h"
 #include "../sysfs_cpu.h"
@@ -124,7 +125,7 @@ void cpu_emit_seconds(struct scrape *s, const struct procstat_cpu *v, size_t n, 
 
 static int cpu_update_stat(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "stat"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "stat"));
 	if (!text)
 		return -errno;
 	struct procstat st;
@@ -202,7 +203,7 @@ void cpu_emit_info(struct scrape *s, struct cpuinfo_cpu *cpus, int n,
 
 static int cpu_update_info(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "cpuinfo"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "cpuinfo"));
 	if (!text)
 		return -errno;
 	struct cpuinfo_cpu *cpus;
@@ -298,7 +299,7 @@ int cpu_isolated_parse(struct arena *a, char *text, uint16_t **cpus)
 
 static int cpu_update_isolated(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.sysfs, "devices/system/cpu/isolated"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.sysfs, "devices/system/cpu/isolated"));
 	if (!text)
 		return errno == ENOENT ? 0 : -errno;
 	uint16_t *cpus;
@@ -357,8 +358,8 @@ static void cpu_update_throttles(struct scrape *s)
 	int k = 0;
 	for (int i = 0; i < n; i++) {
 		const char *d = cpath(s, exporter_paths.sysfs, "devices/system/cpu/%s", dirs[i]);
-		if (read_u64(cpath(s, d, "topology/physical_package_id"), &t[k].package) != 0 ||
-		    read_u64(cpath(s, d, "topology/core_id"), &t[k].core) != 0)
+		if (kept_read_u64(cpath(s, d, "topology/physical_package_id"), &t[k].package) != 0 ||
+		    kept_read_u64(cpath(s, d, "topology/core_id"), &t[k].core) != 0)
 			continue;
 		t[k].order = i;
 		t[k].dir = d;
@@ -376,7 +377,7 @@ static void cpu_update_throttles(struct scrape *s)
 		uint64_t v;
 		int found = 0;
 		for (; j < k && t[j].package == t[i].package && t[j].core == t[i].core; j++)
-			if (!found && read_u64(cpath(s, t[j].dir, "thermal_throttle/core_throttle_count"), &v) == 0)
+			if (!found && kept_read_u64(cpath(s, t[j].dir, "thermal_throttle/core_throttle_count"), &v) == 0)
 				found = 1;
 		if (found) {
 			char pkg[24], core[24];
@@ -393,7 +394,7 @@ static void cpu_update_throttles(struct scrape *s)
 		uint64_t v;
 		int found = 0;
 		for (; j < k && t[j].package == t[i].package; j++)
-			if (!found && read_u64(cpath(s, t[j].dir, "thermal_throttle/package_throttle_count"), &v) == 0)
+			if (!found && kept_read_u64(cpath(s, t[j].dir, "thermal_throttle/package_throttle_count"), &v) == 0)
 				found = 1;
 		if (found) {
 			char pkg[24];

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../sysfs_cpu.h"
 
 /* The kHz files, in the order of the families below. */
@@ -48,7 +49,7 @@ struct cpufreq_cpu {
 static int cpufreq_read(struct scrape *s, const char *dir, const char *file, double *khz)
 {
 	uint64_t v;
-	int rc = read_u64(cpath(s, dir, "%s", file), &v);
+	int rc = kept_read_u64(cpath(s, dir, "%s", file), &v);
 	if (rc == -ENOENT || rc == -EACCES || rc == -EPERM)
 		return 0;
 	if (rc < 0)
@@ -73,7 +74,7 @@ static int cpufreq_read_cpu(struct scrape *s, const char *dir, struct cpufreq_cp
 	}
 	for (size_t f = 0; f < sizeof cpufreq_text_files / sizeof *cpufreq_text_files; f++) {
 		char line[128];
-		rc = read_line(cpath(s, dir, "%s", cpufreq_text_files[f]), line, sizeof line);
+		rc = kept_read_line(cpath(s, dir, "%s", cpufreq_text_files[f]), line, sizeof line);
 		if (rc < 0)
 			return rc;
 	}

@@ -10,6 +10,7 @@
 
 #include "../../../lib/log.h"
 #include "../collector.h"
+#include "../keptfile.h"
 
 static const char diskstats_default_exclude[] =
 	"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
@@ -340,7 +341,7 @@ int diskstats_parse(struct scrape *s, char *text, const char *udev_dir)
 
 static int diskstats_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "diskstats"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "diskstats"));
 	if (!text)
 		return -errno;
 	diskstats_parse(s, text, exporter_paths.udev_data);

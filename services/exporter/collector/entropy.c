@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* The files node_exporter (procfs.KernelRandom) reads. All of them must
  * hold a number if they exist; missing ones are skipped. Only the first
@@ -23,7 +24,7 @@ int entropy_read(struct scrape *s, const char *dir, uint64_t v[ENTROPY_NFILES],
 {
 	for (size_t i = 0; i < ENTROPY_NFILES; i++) {
 		have[i] = 0;
-		int rc = read_u64(cpath(s, dir, "%s", entropy_files[i]), &v[i]);
+		int rc = kept_read_u64(cpath(s, dir, "%s", entropy_files[i]), &v[i]);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* Parse file-nr text (modified in place) and add the two gauges.
  * The fields are tab-separated, as node_exporter splits them; the middle
@@ -48,7 +49,7 @@ int filefd_parse(struct scrape *s, char *text)
 
 static int filefd_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "sys/fs/file-nr"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "sys/fs/file-nr"));
 	if (!text)
 		return -errno;
 	return filefd_parse(s, text);

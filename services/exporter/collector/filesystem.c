@@ -13,6 +13,7 @@
 
 #include "../../../lib/log.h"
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../fsstat.h"
 
 static const char filesystem_default_mp_exclude[] =
@@ -339,9 +340,9 @@ void filesystem_add(struct scrape *s, const struct filesystem_mount *m, size_t n
  * Returns 0 or -errno when no mounts file can be read. */
 int filesystem_collect(struct scrape *s, const char *procfs, const char *rootfs, fsstat_fn fn)
 {
-	char *text = read_file_arena(s, cpath(s, procfs, "1/mounts"));
+	char *text = kept_read_arena(s, cpath(s, procfs, "1/mounts"));
 	if (!text && errno == ENOENT) /* hidepid: fall back to our own view */
-		text = read_file_arena(s, cpath(s, procfs, "mounts"));
+		text = kept_read_arena(s, cpath(s, procfs, "mounts"));
 	if (!text)
 		return -errno;
 	struct filesystem_mount *all;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 static int intr_blank(char c)
 {
@@ -193,7 +194,7 @@ int interrupts_parse(struct scrape *s, char *text)
 
 static int interrupts_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "interrupts"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "interrupts"));
 	if (!text)
 		return -errno;
 	return interrupts_parse(s, text) < 0 ? -EINVAL : 0;

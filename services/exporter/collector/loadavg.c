@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* Parse the first three fields of /proc/loadavg. Returns 0 or -1. */
 int loadavg_parse(const char *text, double out[3])
@@ -17,7 +18,7 @@ int loadavg_parse(const char *text, double out[3])
 static int loadavg_update(struct scrape *s)
 {
 	char line[256];
-	int rc = read_line(cpath(s, exporter_paths.procfs, "loadavg"), line, sizeof line);
+	int rc = kept_read_line(cpath(s, exporter_paths.procfs, "loadavg"), line, sizeof line);
 	if (rc < 0)
 		return rc;
 	double v[3];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* Add one family per line of /proc/meminfo text (modified in place).
  * "Active(anon):  123 kB" becomes node_memory_Active_anon_bytes 125952;
@@ -51,7 +52,7 @@ int meminfo_parse(struct scrape *s, char *text)
 
 static int meminfo_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "meminfo"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "meminfo"));
 	if (!text)
 		return -errno;
 	return meminfo_parse(s, text) > 0 ? 0 : -EINVAL;

@@ -15,6 +15,7 @@
 
 #include "../../../lib/log.h"
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../netcollectors.h"
 #include "../netlink.h"
 #include "../netutil.h"
@@ -385,7 +386,7 @@ static int netdev_update(struct scrape *s)
 			return rc;
 		list = c.head;
 	} else {
-		char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/dev"));
+		char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/dev"));
 		if (!text)
 			return -errno;
 		int rc = netdev_parse_procfs(s, text, &netdev_filter, &list);

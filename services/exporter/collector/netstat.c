@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../goconv.h"
 #include "../netcollectors.h"
 
@@ -278,13 +279,13 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 
 static int netstat_update(struct scrape *s)
 {
-	char *netstat = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/netstat"));
+	char *netstat = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/netstat"));
 	if (!netstat)
 		return -errno;
-	char *snmp = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/snmp"));
+	char *snmp = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/snmp"));
 	if (!snmp)
 		return -errno;
-	char *snmp6 = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/snmp6"));
+	char *snmp6 = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/snmp6"));
 	if (!snmp6 && errno != ENOENT)
 		return -errno; /* a missing snmp6 only means IPv6 is off */
 	return netstat_parse(s, netstat, snmp, snmp6, &netstat_filter);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* The totals of one file, in microseconds. */
 struct pressure_stats {
@@ -100,7 +101,7 @@ static int pressure_update(struct scrape *s)
 {
 	static const char *const res[3] = { "cpu", "io", "memory" };
 	for (int i = 0; i < 3; i++) {
-		char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "pressure/%s", res[i]));
+		char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "pressure/%s", res[i]));
 		if (!text)
 			return -errno; /* ENOENT / EOPNOTSUPP: no PSI here */
 		struct pressure_stats p;

@@ -10,6 +10,7 @@
 
 #include "../../../lib/dirscan.h"
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* Counts by state ("R", "S", "D", "I", ... on Linux). A few dozen
  * distinct states at most; more are not counted. */
@@ -250,7 +251,7 @@ static int processes_update(struct scrape *s)
 	mset_gauge(s->ms, "node_processes_threads", "Threads of all processes together.",
 		   threads, NULL);
 	uint64_t max;
-	rc = read_u64(cpath(s, exporter_paths.procfs, "sys/kernel/threads-max"), &max);
+	rc = kept_read_u64(cpath(s, exporter_paths.procfs, "sys/kernel/threads-max"), &max);
 	if (rc < 0)
 		return rc;
 	mset_gauge(s->ms, "node_processes_max_threads",
@@ -259,7 +260,7 @@ static int processes_update(struct scrape *s)
 			     ps);
 	processes_states_add(s, "node_processes_threads_state", "Threads by scheduler state.",
 			     "thread_state", ts);
-	rc = read_u64(cpath(s, exporter_paths.procfs, "sys/kernel/pid_max"), &max);
+	rc = kept_read_u64(cpath(s, exporter_paths.procfs, "sys/kernel/pid_max"), &max);
 	if (rc < 0)
 		return rc;
 	mset_gauge(s->ms, "node_processes_pids", "Processes (PIDs in use).", pids, NULL);

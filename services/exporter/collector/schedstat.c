@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 /* Digits at p: their count, 0 if none. */
 static size_t schedstat_digits(const char *p)
@@ -103,7 +104,7 @@ int schedstat_parse(struct scrape *s, char *text)
 
 static int schedstat_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "schedstat"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "schedstat"));
 	if (!text)
 		return -errno;
 	schedstat_parse(s, text);

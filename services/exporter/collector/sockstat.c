@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../netcollectors.h"
 #include "../netutil.h"
 
@@ -107,7 +108,7 @@ static int sockstat_update(struct scrape *s)
 	static const char *const files[2] = { "net/sockstat", "net/sockstat6" };
 	struct sockstat *st[2] = { NULL, NULL };
 	for (int i = 0; i < 2; i++) {
-		char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "%s", files[i]));
+		char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "%s", files[i]));
 		if (!text) {
 			if (errno == ENOENT)
 				continue;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 #define SOFTNET_MIN_COLUMNS 9
 
@@ -88,7 +89,7 @@ int softnet_parse(struct scrape *s, char *text)
 
 static int softnet_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "net/softnet_stat"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "net/softnet_stat"));
 	if (!text)
 		return -errno;
 	return softnet_parse(s, text) < 0 ? -EINVAL : 0;

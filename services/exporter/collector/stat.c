@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 #include "../procstat.h"
 
 static int stat_softirq;
@@ -42,7 +43,7 @@ void stat_emit(struct scrape *s, const struct procstat *st, int softirq)
 
 static int stat_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "stat"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "stat"));
 	if (!text)
 		return -errno;
 	struct procstat st;

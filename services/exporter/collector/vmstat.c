@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../collector.h"
+#include "../keptfile.h"
 
 #define VMSTAT_DEFAULT_FIELDS "^(oom_kill|pgpg|pswp|pg.*fault).*"
 
@@ -72,7 +73,7 @@ int vmstat_parse(struct scrape *s, char *text)
 
 static int vmstat_update(struct scrape *s)
 {
-	char *text = read_file_arena(s, cpath(s, exporter_paths.procfs, "vmstat"));
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "vmstat"));
 	if (!text)
 		return -errno;
 	vmstat_parse(s, text);
