@@ -1,0 +1,197 @@
+/* scrape_internal.h - the parts of the scraper shared between its files:
+ *
+ *   scrape_cache.c   the per-target series cache (exposition text -> ref)
+ *                    and the per-target metadata table
+ *   scrape_append.c  one scrape's processing: body -> appends, staleness,
+ *                    report series (no I/O: unit tests drive it directly)
+ *   scrape_loop.c    one target's thread: schedule, HTTP, processing
+ *   scrape.c         the manager: targets from the config, reloads,
+ *                    file_sd refresh, the API's views, metrics
+ *
+ * Not a public interface: only the scrape*.c files and their tests use it.
+ */
+#ifndef PHAROS_TSDB_SCRAPE_INTERNAL_H
+#define PHAROS_TSDB_SCRAPE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/httpclient.h"
+#include "../../lib/labels.h"
+#include "config.h"
+#include "relabel.h"
+#include "scrape.h"
+#include "textparse.h"
+
+/* ---- where samples go ----
+ * The processing appends through this small interface so that tests can
+ * record what a scrape appends; scrape_storage_tsdb() wraps store.h. */
+struct scrape_storage {
+	/* Start a batch; NULL when the store cannot (the scrape then fails). */
+	void *(*begin)(void *ctx);
+	/* As tsdb_append(): *ref 0 or a ref from an earlier call; returns 0
+	 * or a TSDB_ERR_* code. */
+	int (*append)(void *app, uint64_t *ref, const struct labels *ls, int64_t t, double v);
+	int (*commit)(void *app);
+	void (*rollback)(void *app);
+	void *ctx;
+};
+
+struct tsdb_store;
+/* The interface over a real store (borrowed). */
+struct scrape_storage scrape_storage_tsdb(struct tsdb_store *s);
+
+/* ---- the series cache ---- */
+
+#define SCRAPE_ENTRY_DROPPED 0x1u /* metric_relabel_configs dropped the series */
+
+/* One series as a target exposes it. Allocated in one piece: the struct,
+ * the key bytes, and (when the cache keeps labels) the final label set. */
+struct scrape_entry {
+	uint64_t hash;        /* of the key */
+	uint64_t ref;         /* the store's series ref (0 for dropped) */
+	uint32_t seen_iter;   /* cache iteration in which it was last seen */
+	uint32_t track_round; /* round in which a sample without timestamp was
+			       * appended (for staleness) */
+	uint32_t key_len;
+	uint32_t flags;       /* SCRAPE_ENTRY_* */
+	struct labels lset;   /* final labels; empty unless the cache keeps them */
+	char key[];           /* the series as written in the exposition */
+};
+
+/* Open addressing, linear probing; backward-shift deletion. */
+struct scrape_cache {
+	struct scrape_entry **slots;
+	size_t cap, n;        /* cap a power of two */
+	uint32_t iter;        /* successful, non-empty scrapes so far */
+	uint32_t round;       /* every processing call (for staleness); from 1 */
+	uint32_t prev_round;  /* the last round whose series stand (0 = none) */
+	size_t successful_count; /* entries after the last successful scrape */
+	bool keep_labels;     /* store final labels in entries (a sink needs them) */
+};
+
+void scrape_cache_init(struct scrape_cache *c, bool keep_labels);
+void scrape_cache_free(struct scrape_cache *c);
+/* 64-bit hash of a byte string (fast, word at a time). */
+uint64_t scrape_hash(const void *p, size_t n);
+/* The entry for key, or NULL. */
+struct scrape_entry *scrape_cache_get(struct scrape_cache *c, const char *key, size_t len,
+				      uint64_t hash);
+/* Add an entry (the key must not be present). ls (may be NULL) is deep
+ * copied when the cache keeps labels. Returns the entry. */
+struct scrape_entry *scrape_cache_add(struct scrape_cache *c, const char *key, size_t len,
+				      uint64_t hash, uint64_t ref, const struct labels *ls,
+				      uint32_t flags);
+/* Remove entries not seen in iteration c->iter (after a successful scrape),
+ * or all of them when c->n grew wildly during failures (Prometheus's
+ * forced flush). Returns true when it flushed. */
+bool scrape_cache_iter_done(struct scrape_cache *c, bool successful);
+
+/* ---- metadata ---- */
+
+struct scrape_meta {
+	char *metric;            /* owned */
+	enum textparse_mtype type;
+	char *help, *unit;       /* owned; "" when not given */
+	uint32_t last_iter;
+};
+
+struct scrape_meta_table {
+	pthread_mutex_t mu;      /* the API reads while the loop writes */
+	struct scrape_meta *v;   /* sorted by metric name */
+	size_t n, cap;
+};
+
+void scrape_meta_init(struct scrape_meta_table *t);
+void scrape_meta_free(struct scrape_meta_table *t);
+/* Record a TYPE (which = 0), HELP (1) or UNIT (2) line of metric name. */
+void scrape_meta_set(struct scrape_meta_table *t, const char *name, size_t name_len, int which,
+		     enum textparse_mtype type, const char *text, size_t text_len, uint32_t iter);
+/* Drop metadata not seen for more than 10 iterations. */
+void scrape_meta_expire(struct scrape_meta_table *t, uint32_t iter);
+
+/* ---- one target's processing ---- */
+
+/* What processing needs from the scrape config and the target. Pointers
+ * are borrowed (the relabel rules from the config, labels from the
+ * target): the loop swaps this struct under its lock on reload. */
+struct scrape_opts {
+	struct labels target_labels; /* public labels (no "__" ones), sorted */
+	bool honor_labels, honor_timestamps;
+	const struct relabel_config *const *mrc;
+	size_t nmrc;
+	uint64_t sample_limit, label_limit, label_name_length_limit, label_value_length_limit;
+	struct textparse_limits parse_limits;
+};
+
+/* Outcome of one processing call. */
+struct scrape_result {
+	bool up;
+	uint64_t total;        /* samples in the exposition */
+	uint64_t added;        /* after metric relabeling */
+	uint64_t series_added; /* new series */
+	uint64_t out_of_order, duplicate, out_of_bounds, stale_written;
+	bool sample_limit_hit, label_limit_hit, cache_flushed;
+	char err[512];         /* why the scrape failed ("" when up) */
+};
+
+/* Per-target state that lives as long as the target (and is handed from
+ * an old loop to its replacement when the config change keeps the way
+ * series are labelled). */
+struct scrape_state {
+	struct scrape_cache cache;
+	struct scrape_meta_table meta;
+	struct arena arena;          /* per-scrape scratch (new series only) */
+	struct labels_builder lb;
+	struct textparse parser;     /* the current scrape's parser */
+	/* samples waiting for the sink until the batch commits */
+	/* what the batch appended: for staleness tracking (track) and for
+	 * the sink, applied once the batch has committed */
+	struct scrape_pending {
+		struct scrape_entry *e;
+		int64_t t;
+		double v;
+		bool track;
+	} *pending;
+	size_t npending, pending_cap;
+	int64_t last_t;              /* timestamp of the last processing call */
+	bool scraped;                /* at least one scrape was processed */
+};
+
+void scrape_state_init(struct scrape_state *st, bool keep_labels);
+void scrape_state_free(struct scrape_state *st);
+
+/* Process one scrape of a target, as Prometheus's scrapeAndReport after
+ * the HTTP request: the body's samples are appended in one batch (or,
+ * when scrape_err is set or the body breaks a rule or limit, nothing of it
+ * and staleness markers for the previous scrape's series instead), then
+ * the report series (up, scrape_duration_seconds, ...) at t.
+ * [in] body, len: the response body (NULL/0 after a failed request).
+ * [in] content_type: the response's Content-Type (NULL = text format).
+ * [in] t: the scrape's timestamp (ms).
+ * [in] now_ms: wall-clock now, for the 10-minute "too far in the future" bound.
+ * [in] scrape_err: why the request failed, or NULL.
+ * [in] duration_s: how long the scrape took.
+ * [in] sink: may be NULL; receives every committed sample.
+ * [out] res: filled in.
+ * Returns 0, or a negative code when the store failed (res->err says). */
+int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
+		   const struct scrape_storage *stg, const struct scrape_sink *sink,
+		   const char *body, size_t len, const char *content_type, int64_t t,
+		   int64_t now_ms, const char *scrape_err, double duration_s,
+		   struct scrape_result *res);
+
+/* The target goes away: staleness markers at t for every series of the
+ * last scrape and for the report series. Returns 0 or a store error. */
+int scrape_process_end(struct scrape_state *st, const struct scrape_opts *o,
+		       const struct scrape_storage *stg, const struct scrape_sink *sink,
+		       int64_t t);
+
+/* The metadata of a state's table, appended to out (strings in a). */
+void scrape_state_metadata(struct scrape_state *st, struct arena *a, const char *metric,
+			   struct scrape_metadata **out, size_t *n, size_t *cap);
+
+#endif
