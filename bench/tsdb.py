@@ -220,10 +220,10 @@ scrape_configs:
         return float(json.loads(body)["data"]["headStats"]["numSeries"])
 
     def appended(self):
-        m = self.metrics()
-        if "prometheus_tsdb_head_samples_appended_total" not in m:
-            raise RuntimeError("no prometheus_tsdb_head_samples_appended_total in /metrics")
-        return m["prometheus_tsdb_head_samples_appended_total"]
+        """prometheus_tsdb_head_samples_appended_total, summed over its
+        label sets; absent counts as 0 (Prometheus shows it only once its
+        first scrape is committed)."""
+        return self.metrics().get("prometheus_tsdb_head_samples_appended_total", 0.0)
 
     def snapshot(self):
         """CPU seconds and samples appended, now."""
@@ -252,6 +252,41 @@ scrape_configs:
             raise RuntimeError(f"{body.get('errorType')}: {body.get('error')}")
         result = body["data"]["result"]
         return wall, cpu, len(result), sum(len(x["values"]) for x in result)
+
+
+def stored_values(server, selector, t):
+    """The raw values of one series up to t (a range-vector query)."""
+    path = "/api/v1/query?" + urllib.parse.urlencode(
+        {"query": f"{selector}[{int(MINUTES * 60) + 120}s]", "time": t})
+    status, raw = http_get(server.port, path, timeout=60)
+    body = json.loads(raw)
+    if status != 200 or body.get("status") != "success":
+        raise RuntimeError(f"{selector}: HTTP {status}: {raw[:200]!r}")
+    result = body["data"]["result"]
+    if len(result) != 1:
+        raise RuntimeError(f"{selector}: {len(result)} series")
+    return [v for _, v in result[0]["values"]]
+
+
+def compare_stored(servers, synth_ports, t_stop):
+    """A sentence: do the servers hold the same values for a few series?"""
+    picks = [("synth_c00_total", 0, synth_ports[0]), ("synth_c49_total", 4999, synth_ports[-1]),
+             ("synth_g00", 5000, synth_ports[0]), ("synth_g49", 9999, synth_ports[-1])]
+    compared = 0
+    try:
+        for name, series, port in picks:
+            sel = f'{name}{{series="{series}",instance="127.0.0.1:{port}"}}'
+            vals = [stored_values(s, sel, t_stop) for s in servers]
+            n = min(len(v) for v in vals)
+            for k in range(n):
+                if float(vals[0][k]) != float(vals[1][k]):
+                    return (f"Stored values DIFFER: {sel}, sample {k}: {servers[0].name} {vals[0][k]}, "
+                            f"{servers[1].name} {vals[1][k]}.")
+            compared += n
+    except (OSError, RuntimeError, ValueError, KeyError) as e:
+        return f"Stored values not compared: {e}."
+    return (f"Stored values agree: {len(picks)} series (counters and gauges), {compared} samples "
+            f"compared one by one.")
 
 
 def fmt(x, digits=2):
@@ -346,7 +381,13 @@ def main():
                 r[s.name]["rss_per_series_kb"] = rss / hs[s.name] / 1024 if hs[s.name] else None
 
         # Stop both; the query range ends at the last full step before.
-        final = stage(servers, "metrics", lambda s: s.appended())
+        def appended_some(s):
+            n = s.appended()
+            if n <= 0:
+                raise RuntimeError("prometheus_tsdb_head_samples_appended_total is absent or 0")
+            return n
+
+        final = stage(servers, "metrics", appended_some)
         t_stop = time.time()
         for s in servers:
             if s.alive():
@@ -402,6 +443,12 @@ def main():
         for s in servers:
             if not s.error and s.alive():
                 r[s.name]["rss_after_mb"] = status_kb(s.proc.pid, "VmRSS") / 1024
+
+        # Both servers got the same values, one per scrape: compare what
+        # they stored for a few series (the common prefix: one may have
+        # scraped once more than the other before the stop).
+        if not ph.error and not prom.error:
+            notes.append(compare_stored([ph, prom], synth_ports, t_stop))
 
         # Prometheus's head written as a block, for comparison.
         if not prom.error:
