@@ -122,6 +122,9 @@ remote_write:
         for line in text.splitlines():
             if line.startswith("prometheus_remote_storage_samples_failed_total{"):
                 assert line.endswith(" 0"), line
+        # pharos stops first (its queue drains to a live receiver) and
+        # exits 0.
+        assert pharos.stop() == 0, pharos.output()[-3000:]
 
 
 def test_prometheus_remote_writes_to_pharos(daemon):

@@ -23,7 +23,8 @@ struct rw_queue {
 };
 
 struct remote_writer {
-	pthread_rwlock_t lock; /* push: read; apply: write */
+	pthread_mutex_t apply_mu; /* one apply at a time */
+	pthread_rwlock_t lock;    /* push: read; the swap in apply: write */
 	struct rw_queue *qs;
 	size_t nq;
 	_Atomic int64_t highest_ms;
@@ -35,6 +36,7 @@ int remote_writer_new(struct remote_writer **out)
 	struct remote_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return -ENOMEM;
+	pthread_mutex_init(&w->apply_mu, NULL);
 	pthread_rwlock_init(&w->lock, NULL);
 	atomic_init(&w->highest_ms, INT64_MIN);
 	*out = w;
@@ -141,7 +143,17 @@ static int rw_queue_start(const struct prom_remote_write *rw, const struct label
 	return rc;
 }
 
+static int rw_apply(struct remote_writer *w, const struct prom_config *cfg);
+
 int remote_writer_apply(struct remote_writer *w, const struct prom_config *cfg)
+{
+	pthread_mutex_lock(&w->apply_mu);
+	int rc = rw_apply(w, cfg);
+	pthread_mutex_unlock(&w->apply_mu);
+	return rc;
+}
+
+static int rw_apply(struct remote_writer *w, const struct prom_config *cfg)
 {
 	size_t n = cfg ? cfg->nremote_write : 0;
 	struct rw_queue *nq = calloc(n + 1, sizeof *nq);
@@ -233,6 +245,7 @@ void remote_writer_free(struct remote_writer *w)
 	}
 	free(w->qs);
 	pthread_rwlock_destroy(&w->lock);
+	pthread_mutex_destroy(&w->apply_mu);
 	free(w);
 }
 
