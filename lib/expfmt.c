@@ -1,6 +1,7 @@
 #include "expfmt.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,61 @@ const char *expfmt_type_name(enum metric_type t)
  * correctly rounded 16 or 17 digits are the closest candidates of those
  * lengths, so at most three tries are needed. Subnormals carry fewer
  * bits: they get the plain search from one digit up. */
+/* Exact powers of ten (every one up to 1e22 is a double). */
+static const double pow10_tab[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+/* The decimal digits of u (> 0) into out; returns their count. */
+static int u64_digits(uint64_t u, char *out)
+{
+	char rev[24];
+	int n = 0;
+	while (u) {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	}
+	for (int i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	return n;
+}
+
+/* The common case without snprintf/strtod: v (> 0, not an integer below
+ * 2^53) written with k decimals, k = 0, 1, 2, ..., as the integer
+ * m = round(v * 10^k) over 10^k. m / 10^k is an exactly rounded division
+ * of two exact doubles, so it equals what strtod makes of that decimal:
+ * the first k where it gives v back is the shortest decimal that reads
+ * back as v. Only m below 10^15 is tried: decimals of at most 15
+ * significant digits are distinct doubles, so the candidate is unique
+ * (the one %.15e finds), and v * 10^k is then within 1/8 of m, so
+ * rounding the product finds it. Returns the digit count, or 0 when v
+ * needs more digits (or is out of this range): the caller then searches. */
+static int short_digits_fast(double v, char *digits, int *dp)
+{
+	if (!(v >= 1e-5 && v < 1e15))
+		return 0;
+	for (int k = 0; k <= 22; k++) {
+		double x = v * pow10_tab[k];
+		if (x >= 1e15)
+			return 0;
+		uint64_t m = (uint64_t)(x + 0.5);
+		if (m && (double)m / pow10_tab[k] == v) {
+			int n = u64_digits(m, digits);
+			*dp = n - k;
+			while (n > 1 && digits[n - 1] == '0')
+				n--;
+			digits[n] = 0;
+			return n;
+		}
+	}
+	return 0;
+}
+
 static int shortest_digits(double v, char *digits, int *dp)
 {
+	int fast = short_digits_fast(v, digits, dp);
+	if (fast)
+		return fast;
 	char tmp[40];
 	int first = v < 2.2250738585072014e-308 ? 1 : 15;
 	for (int prec = first; prec <= 17; prec++) {
