@@ -61,6 +61,11 @@ struct collector {
 char *cpath(struct scrape *s, const char *root, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Join the strings given (the list ends with NULL) into out: cap bytes,
+ * always NUL-terminated, cut if longer. Returns the length. For metric
+ * names and help texts built per sample (snprintf is much slower). */
+size_t cat_str(char *out, size_t cap, ...);
+
 /* Read a whole file into b (reset first). Returns 0 or -errno. */
 int read_file(const char *path, struct buf *b);
 

@@ -31,6 +31,24 @@ char *cpath(struct scrape *s, const char *root, const char *fmt, ...)
 	return arena_printf(s->arena, "%.*s/%s", (int)rl, root, rel[0] == '/' ? rel + 1 : rel);
 }
 
+size_t cat_str(char *out, size_t cap, ...)
+{
+	va_list ap;
+	va_start(ap, cap);
+	size_t n = 0;
+	const char *p;
+	while ((p = va_arg(ap, const char *)) != NULL) {
+		size_t l = strlen(p);
+		if (l > cap - 1 - n)
+			l = cap - 1 - n;
+		memcpy(out + n, p, l);
+		n += l;
+	}
+	va_end(ap);
+	out[n] = 0;
+	return n;
+}
+
 /* Files are opened with openat(AT_FDCWD, ...), not open(): musl's open()
  * follows O_CLOEXEC with an fcntl(F_SETFD) for old kernels, one more
  * system call per file, and a scrape opens some 150 files. */
@@ -145,6 +163,16 @@ int parse_double(const char *s, double *out)
 {
 	if (!*s)
 		return -1;
+	/* Plain integers of up to 15 digits (most of /proc) are exact in a
+	 * double, as strtod would make them; skip strtod's slow path. */
+	uint64_t u = 0;
+	size_t i = 0;
+	while (i < 16 && s[i] >= '0' && s[i] <= '9')
+		u = u * 10 + (uint64_t)(s[i++] - '0');
+	if (!s[i] && i < 16) {
+		*out = (double)u;
+		return 0;
+	}
 	char *end;
 	double v = strtod(s, &end);
 	if (*end)

@@ -153,6 +153,19 @@ static int float_syntax(const char *s, size_t n)
 
 int goconv_parse_float(const char *s, size_t n, double *out)
 {
+	/* Most /proc values are plain decimal integers: up to 15 digits are
+	 * exact in a double, as strtod would make them (a leading zero is
+	 * fine: Go reads "0123" as 123 too). */
+	if (n && n <= 15) {
+		uint64_t u = 0;
+		size_t i = 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			u = u * 10 + (uint64_t)(s[i++] - '0');
+		if (i == n) {
+			*out = (double)u;
+			return 0;
+		}
+	}
 	double v;
 	size_t k = float_special(s, n, &v);
 	if (k) {

@@ -34,16 +34,14 @@ int meminfo_parse(struct scrape *s, char *text)
 			snprintf(key, sizeof key, "%.*s_%.*s%s", (int)(open - f[0]), f[0],
 				 (int)(close - open - 1), open + 1, close + 1);
 		else
-			snprintf(key, sizeof key, "%s", f[0]);
+			cat_str(key, sizeof key, f[0], NULL);
 		char name[192];
-		if (n == 3) {
+		if (n == 3)
 			v *= 1024;
-			snprintf(name, sizeof name, "node_memory_%s_bytes", key);
-		} else {
-			snprintf(name, sizeof name, "node_memory_%s", key);
-		}
+		cat_str(name, sizeof name, "node_memory_", key, n == 3 ? "_bytes" : "", NULL);
 		char help[256];
-		snprintf(help, sizeof help, "Memory information field %s from /proc/meminfo.", key);
+		cat_str(help, sizeof help, "Memory information field ", key, " from /proc/meminfo.",
+			NULL);
 		if (mset_gauge(s->ms, name, help, v, NULL) == 0)
 			added++;
 	}

@@ -111,8 +111,8 @@ static void nc_add(struct scrape *s, const char *metric, enum metric_type t, dou
 		   const char *dev)
 {
 	char name[96], help[160];
-	snprintf(name, sizeof name, "node_network_%s", metric);
-	snprintf(help, sizeof help, "Network device property %s, per device.", metric);
+	cat_str(name, sizeof name, "node_network_", metric, NULL);
+	cat_str(help, sizeof help, "Network device property ", metric, ", per device.", NULL);
 	struct mfamily *f = mset_family(s->ms, name, help, t);
 	const char *ln = "device";
 	if (f)

@@ -259,19 +259,21 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 	 * value wins, and the metric set keeps the first series it gets. */
 	for (size_t i = st->n; i-- > 0;) {
 		const struct ns_entry *e = &st->e[i];
-		double v;
-		if (e->gen != st->protos[e->proto].gen ||
-		    goconv_parse_float(e->value, strlen(e->value), &v) != 0)
-			continue; /* node_exporter fails the collector on a bad value */
-		char key[256];
-		snprintf(key, sizeof key, "%s_%s", st->protos[e->proto].name, e->name);
+		if (e->gen != st->protos[e->proto].gen)
+			continue;
+		/* "node_netstat_" + key: the key is built in place. */
+		char name[300], help[300];
+		char *key = name + 13;
+		memcpy(name, "node_netstat_", 13);
+		cat_str(key, sizeof name - 13, st->protos[e->proto].name, "_", e->name, NULL);
 		if (filter == &netstat_filter ? !ns_wanted(key)
 					       : filter && dev_filter_ignored(filter, key))
 			continue;
-		char name[300], help[300];
-		snprintf(name, sizeof name, "node_netstat_%s", key);
-		snprintf(help, sizeof help, "Kernel network statistic %s %s from /proc/net.",
-			 st->protos[e->proto].name, e->name);
+		double v;
+		if (goconv_parse_float(e->value, strlen(e->value), &v) != 0)
+			continue; /* node_exporter fails the collector on a bad value */
+		cat_str(help, sizeof help, "Kernel network statistic ", st->protos[e->proto].name,
+			" ", e->name, " from /proc/net.", NULL);
 		mset_untyped(s->ms, name, help, v, NULL);
 	}
 	return 0;

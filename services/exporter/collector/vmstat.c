@@ -58,13 +58,14 @@ int vmstat_parse(struct scrape *s, char *text)
 		int n = split_fields(line, f, 3);
 		if (n < 2)
 			continue;
+		if (vmstat_fast ? !vmstat_default_match(f[0]) : dev_filter_ignored(&vmstat_filter, f[0]))
+			continue;
 		double v;
 		if (parse_double(f[1], &v) != 0)
 			continue;
-		if (vmstat_fast ? !vmstat_default_match(f[0]) : dev_filter_ignored(&vmstat_filter, f[0]))
-			continue;
-		char *name = arena_printf(s->arena, "node_vmstat_%s", f[0]);
-		char *help = arena_printf(s->arena, "Field %s of /proc/vmstat.", f[0]);
+		char name[160], help[200];
+		cat_str(name, sizeof name, "node_vmstat_", f[0], NULL);
+		cat_str(help, sizeof help, "Field ", f[0], " of /proc/vmstat.", NULL);
 		if (mset_untyped(s->ms, name, help, v, NULL) == 0)
 			added++;
 	}
