@@ -66,6 +66,7 @@ struct rq_shard {
 	pthread_cond_t cond;
 	struct rq_entry *ring;
 	size_t cap, head, len, inflight;
+	bool idle; /* waiting for samples (not sending, not backing off) */
 	int64_t last_send_ms;
 	struct http_client *http;
 };
@@ -300,8 +301,12 @@ void remote_queue_push(struct remote_queue *q, const struct labels *ls, uint64_t
 	e->v = v;
 	s->refs++;
 	sh->len++;
-	if (sh->len >= q->batch_max)
+	/* Wake the shard only when a batch is full and it is waiting for one:
+	 * a wake-up per sample would cost a context switch per sample. */
+	if (sh->idle && sh->len >= q->batch_max) {
+		sh->idle = false;
 		pthread_cond_signal(&sh->cond);
+	}
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -561,7 +566,9 @@ static void *rq_shard_main(void *arg)
 				wake = now + deadline;
 			if (sh == &q->shards[0] && q->last_gc_ms + REMOTE_GC_EVERY_MS < wake)
 				wake = q->last_gc_ms + REMOTE_GC_EVERY_MS + 1;
+			sh->idle = true;
 			rq_wait_until(&sh->cond, &q->mu, wake);
+			sh->idle = false;
 			continue;
 		}
 		if (q->stopping && now >= q->stop_deadline_ms) {

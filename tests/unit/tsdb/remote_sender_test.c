@@ -303,6 +303,27 @@ TEST(remote_sender_batch_deadline_sends_a_partial_batch)
 	rs_stop(srv);
 }
 
+TEST(remote_sender_full_batch_goes_at_once)
+{
+	struct rs_server *srv = rs_start(NULL, 0);
+	struct remote_queue_opts o;
+	char url[128];
+	rs_opts(&o, url, sizeof url, srv->port);
+	o.batch_send_deadline_ms = 5000;
+	struct remote_queue *q;
+	CHECK_INT(remote_queue_new(&q, &o), 0);
+	usleep(50000); /* the shard is waiting for samples */
+	int64_t t0 = remote_now_ms();
+	for (int i = 0; i < 10; i++)
+		rs_push(q, "m", "a", i, i);
+	RS_WAIT(rs_count(srv) == 10, 3000);
+	int64_t took = remote_now_ms() - t0;
+	remote_queue_free(q, remote_now_ms() + 1000);
+	CHECK_INT(srv->ngot, 10);
+	CHECK(took < 2000); /* a full batch does not wait for the deadline */
+	rs_stop(srv);
+}
+
 TEST(remote_sender_retries_500_with_backoff)
 {
 	int statuses[] = { 500, 503, 204 };
