@@ -1,0 +1,752 @@
+/* flush.c - making the head durable: the head log, checkpoints, cut
+ * chunks, new series, retention; and rebuilding the head at open. One
+ * LMDB write transaction per flush (FORMAT.md says what it holds). */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../../lib/log.h"
+
+struct tsdb_series *tsdb_series_ensure(struct tsdb_store *s, uint64_t id); /* store.c */
+void tsdb_series_freeze(struct tsdb_store *s, struct tsdb_series *se);    /* store.c */
+
+#define TSDB_FORMAT_VERSION 1
+
+enum { TSDB_FRAG_NEW = 1, TSDB_FRAG_FROZEN = 2 };
+
+static int tsdb_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+
+	if (mdb_get(txn, dbi, &k, &d) != 0 || d.mv_size != 8)
+		return -1;
+	*v = tsdb_get_be64(d.mv_data);
+	return 0;
+}
+
+static int tsdb_meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
+{
+	uint8_t b[8];
+	MDB_val k = { strlen(name), (void *)name }, d = { 8, b };
+
+	tsdb_be64(b, v);
+	return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+static void tsdb_hl_key(uint8_t k[12], uint64_t seq, uint32_t part)
+{
+	tsdb_be64(k, seq);
+	k[8] = (uint8_t)(part >> 24);
+	k[9] = (uint8_t)(part >> 16);
+	k[10] = (uint8_t)(part >> 8);
+	k[11] = (uint8_t)part;
+}
+
+/* ---- replay ---- */
+
+/* Append nbits of src to se's head and read them to advance its state. */
+static int tsdb_replay_bits(struct tsdb_series *se, const uint8_t *src, uint32_t nbits)
+{
+	struct chunk_reader r;
+	int64_t t;
+	double v;
+	int rc;
+
+	chunk_reader_init(&r, src, nbits, &se->st);
+	while ((rc = chunk_reader_next(&r, &t, &v)) > 0) {
+		se->last_t = t;
+		memcpy(&se->last_vbits, &v, 8);
+	}
+	if (rc < 0 || r.st.n > CHUNK_MAX_SAMPLES)
+		return -1;
+	se->st = r.st;
+	chunk_bits_append(&se->head, src, nbits);
+	se->flushed_bits = se->head.nbits;
+	return 0;
+}
+
+static void tsdb_drop_head(struct tsdb_store *s, struct tsdb_series *se)
+{
+	if (se->has_head)
+		s->nheads--;
+	free(se->head.p);
+	se->head = (struct chunk_bits){ NULL, 0, 0 };
+	se->has_head = false;
+}
+
+static int tsdb_replay_record(struct tsdb_store *s, const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	uint64_t id = 0;
+
+	if (len == 0)
+		return -1;
+	int type = *p++;
+	if (type != 'F' && type != 'C')
+		return -1;
+	while (p < end) {
+		uint64_t d, nbits, part = 0, u, flags = 0;
+		int64_t window = 0;
+		struct chunk_state st;
+		chunk_state_init(&st);
+		if (chunk_get_uvarint(&p, end, &d) < 0)
+			return -1;
+		id += d;
+		if (type == 'F') {
+			if (p >= end)
+				return -1;
+			flags = *p++;
+			if ((flags & TSDB_FRAG_NEW) &&
+			    (chunk_get_varint(&p, end, &window) < 0 || chunk_get_uvarint(&p, end, &part) < 0))
+				return -1;
+		} else {
+			int64_t t, dt, pv;
+			uint64_t xprev, n;
+			if (chunk_get_varint(&p, end, &window) < 0 || chunk_get_uvarint(&p, end, &part) < 0 ||
+			    chunk_get_varint(&p, end, &t) < 0 || chunk_get_varint(&p, end, &dt) < 0 ||
+			    chunk_get_varint(&p, end, &pv) < 0 || chunk_get_uvarint(&p, end, &xprev) < 0 ||
+			    chunk_get_uvarint(&p, end, &n) < 0 || end - p < 4)
+				return -1;
+			st.t = t;
+			st.dt = dt;
+			st.p = pv;
+			st.xprev = xprev;
+			st.n = (uint32_t)n;
+			st.e = (int8_t)((int)p[0] - 1);
+			st.w = p[1];
+			st.lead = p[2];
+			st.trail = p[3];
+			p += 4;
+			if (chunk_get_uvarint(&p, end, &u) < 0)
+				return -1;
+			flags = u; /* the last value's bits */
+		}
+		if (chunk_get_uvarint(&p, end, &nbits) < 0 || nbits > (uint64_t)(end - p) * 8)
+			return -1;
+		const uint8_t *bits = p;
+		p += (nbits + 7) / 8;
+		if (id == 0 || id >= s->stored_next_id || part > 255 || st.e > 15 || st.w > 63)
+			return -1;
+		struct tsdb_series *se = tsdb_series_ensure(s, id);
+		if (!se)
+			return -1;
+		if (type == 'C') {
+			tsdb_drop_head(s, se);
+			se->window = window;
+			se->part = (uint32_t)part;
+			se->st = st;
+			se->gen = 1;
+			se->has_head = true;
+			s->nheads++;
+			chunk_bits_append(&se->head, bits, (uint32_t)nbits);
+			se->flushed_bits = se->head.nbits;
+			se->last_t = st.n ? st.t : INT64_MIN;
+			se->last_vbits = flags;
+		} else {
+			if (flags & TSDB_FRAG_NEW) {
+				tsdb_drop_head(s, se);
+				se->window = window;
+				se->part = (uint32_t)part;
+				chunk_state_init(&se->st);
+				se->gen++;
+				se->has_head = true;
+				s->nheads++;
+			}
+			if (se->has_head && nbits && tsdb_replay_bits(se, bits, (uint32_t)nbits) < 0) {
+				log_warn("tsdb: head log: series %llu: corrupt samples dropped",
+					 (unsigned long long)id);
+				tsdb_drop_head(s, se);
+			}
+			if (flags & TSDB_FRAG_FROZEN)
+				tsdb_drop_head(s, se);
+		}
+		if (se->has_head && se->st.n && se->st.t > s->max_t)
+			s->max_t = se->st.t;
+	}
+	return 0;
+}
+
+int tsdb_flush_open_replay(struct tsdb_store *s, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int rc;
+	uint64_t v;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		snprintf(err, errlen, "%s: %s", s->dir, mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->dbi_meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "series", MDB_CREATE, &s->dbi_series)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "hash", MDB_CREATE, &s->dbi_hash)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "postings", MDB_CREATE, &s->dbi_postings)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "chunks", MDB_CREATE, &s->dbi_chunks)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "headlog", MDB_CREATE, &s->dbi_headlog)) != 0)
+		goto lmdb_fail;
+	if (tsdb_meta_get(txn, s->dbi_meta, "format", &v) < 0) {
+		if ((rc = tsdb_meta_put(txn, s->dbi_meta, "format", TSDB_FORMAT_VERSION)) != 0 ||
+		    (rc = tsdb_meta_put(txn, s->dbi_meta, "window_ms", TSDB_WINDOW_MS)) != 0)
+			goto lmdb_fail;
+	} else if (v != TSDB_FORMAT_VERSION) {
+		snprintf(err, errlen, "%s: storage format %llu, this program reads %d", s->dir,
+			 (unsigned long long)v, TSDB_FORMAT_VERSION);
+		mdb_txn_abort(txn);
+		return -1;
+	} else if (tsdb_meta_get(txn, s->dbi_meta, "window_ms", &v) < 0 || v != TSDB_WINDOW_MS) {
+		snprintf(err, errlen, "%s: chunk window differs from this program's", s->dir);
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	if (tsdb_meta_get(txn, s->dbi_meta, "next_id", &v) == 0 && v > 0)
+		s->next_id = s->stored_next_id = v;
+	if (tsdb_meta_get(txn, s->dbi_meta, "max_t", &v) == 0)
+		s->max_t = (int64_t)v;
+	if (tsdb_meta_get(txn, s->dbi_meta, "seq", &v) == 0)
+		s->flush_seq = v;
+	if (tsdb_meta_get(txn, s->dbi_meta, "ckpt", &v) == 0)
+		s->ckpt_seq = v;
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		snprintf(err, errlen, "%s: %s", s->dir, mdb_strerror(rc));
+		return -1;
+	}
+	if ((s->next_id >> TSDB_PAGE_BITS) >= TSDB_MAX_PAGES) {
+		snprintf(err, errlen, "%s: series id out of range", s->dir);
+		return -1;
+	}
+
+	/* The head: the last checkpoint, then the fragments after it. */
+	MDB_cursor *c;
+	uint8_t kb[12];
+	MDB_val k = { 12, kb }, d;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->dbi_headlog, &c)) != 0) {
+		if (rc == 0)
+			mdb_txn_abort(txn);
+		snprintf(err, errlen, "%s: %s", s->dir, mdb_strerror(rc));
+		return -1;
+	}
+	tsdb_hl_key(kb, s->ckpt_seq, 0);
+	size_t nrec = 0;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (tsdb_replay_record(s, d.mv_data, d.mv_size) < 0)
+			log_warn("tsdb: %s: head log record %zu is corrupt; its rest is skipped", s->dir, nrec);
+		nrec++;
+		s->entries_since_ckpt += 1;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	s->entries_since_ckpt *= s->nheads;
+	if (rc != MDB_NOTFOUND) {
+		snprintf(err, errlen, "%s: reading the head log: %s", s->dir, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+lmdb_fail:
+	snprintf(err, errlen, "%s: %s", s->dir, mdb_strerror(rc));
+	mdb_txn_abort(txn);
+	return -1;
+}
+
+/* ---- flush ---- */
+
+struct tsdb_fz {
+	uint8_t key[17];
+	struct tsdb_frozen *f;
+	struct buf enc;
+};
+
+static int tsdb_fz_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct tsdb_fz *)a)->key, ((const struct tsdb_fz *)b)->key, 17);
+}
+
+static int tsdb_series_id_cmp(const void *a, const void *b)
+{
+	uint64_t x = (*(struct tsdb_series *const *)a)->id, y = (*(struct tsdb_series *const *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+struct tsdb_flush_job {
+	uint64_t seq;
+	bool ckpt;
+	struct buf rec;     /* fragments record */
+	struct buf *parts;  /* checkpoint parts */
+	size_t nparts;
+	struct tsdb_fz *fz;
+	size_t nfz;
+	struct tsdb_series *news; /* detached new-series list */
+	uint64_t next_id;
+	int64_t max_t;
+	size_t entries;
+	bool shed; /* delete the oldest window first (disk or map full) */
+};
+
+static void tsdb_ckpt_entry(struct buf *b, uint64_t *prev, struct tsdb_series *se)
+{
+	uint8_t st4[4] = { (uint8_t)(se->st.e + 1), se->st.w, se->st.lead, se->st.trail };
+
+	chunk_put_uvarint(b, se->id - *prev);
+	*prev = se->id;
+	chunk_put_varint(b, se->window);
+	chunk_put_uvarint(b, se->part);
+	chunk_put_varint(b, se->st.t);
+	chunk_put_varint(b, se->st.dt);
+	chunk_put_varint(b, se->st.p);
+	chunk_put_uvarint(b, se->st.xprev);
+	chunk_put_uvarint(b, se->st.n);
+	buf_put(b, st4, 4);
+	chunk_put_uvarint(b, se->last_vbits);
+	chunk_put_uvarint(b, se->head.nbits);
+	buf_put(b, se->head.p, (se->head.nbits + 7) / 8);
+}
+
+/* Everything the flush takes from memory, under the locks. */
+static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, bool closing)
+{
+	pthread_mutex_lock(&s->head_mu);
+	uint64_t n = __atomic_load_n(&s->nseries_pub, __ATOMIC_ACQUIRE);
+	j->seq = s->flush_seq + 1;
+	j->max_t = s->max_t;
+	/* Cut the head chunks of series that stopped getting samples. */
+	if (s->max_t != INT64_MIN) {
+		for (uint64_t id = 1; id < n; id++) {
+			struct tsdb_series *se = tsdb_series_get(s, id);
+			if (se && se->has_head && se->window + TSDB_WINDOW_MS + TSDB_GRACE_MS <= s->max_t)
+				tsdb_series_freeze(s, se);
+		}
+	}
+	size_t nd = 0, cap = 0;
+	struct tsdb_series **d = NULL;
+	for (struct tsdb_series *se = s->dirty; se; se = se->dirty_next) {
+		if (nd == cap) {
+			cap = cap ? cap * 2 : 256;
+			d = xrealloc(d, cap * sizeof *d);
+		}
+		d[nd++] = se;
+	}
+	if (nd > 1)
+		qsort(d, nd, sizeof *d, tsdb_series_id_cmp);
+	buf_putc(&j->rec, 'F');
+	uint64_t prev = 0;
+	size_t fzcap = 0;
+	for (size_t i = 0; i < nd; i++) {
+		struct tsdb_series *se = d[i];
+		for (struct tsdb_frozen *f = se->frozen; f; f = f->next) {
+			if (f->written)
+				continue;
+			if (j->nfz == fzcap) {
+				fzcap = fzcap ? fzcap * 2 : 64;
+				j->fz = xrealloc(j->fz, fzcap * sizeof *j->fz);
+			}
+			struct tsdb_fz *z = &j->fz[j->nfz++];
+			tsdb_chunk_key(z->key, f->window, se->id, f->part);
+			z->f = f;
+			buf_init(&z->enc);
+		}
+		uint8_t flags = 0;
+		uint32_t from = se->flushed_bits;
+		if (se->has_head && se->fresh) {
+			flags = 1;
+			from = 0;
+		} else if (!se->has_head) {
+			flags = 2;
+		} else if (from >= se->head.nbits) {
+			se->dirty = false;
+			continue;
+		}
+		chunk_put_uvarint(&j->rec, se->id - prev);
+		prev = se->id;
+		buf_putc(&j->rec, (char)flags);
+		if (flags & 1) {
+			chunk_put_varint(&j->rec, se->window);
+			chunk_put_uvarint(&j->rec, se->part);
+		}
+		uint32_t nb = se->has_head ? se->head.nbits - from : 0;
+		chunk_put_uvarint(&j->rec, nb);
+		if (nb)
+			chunk_bits_extract(&se->head, from, se->head.nbits, &j->rec);
+		se->flushed_bits = se->head.nbits;
+		se->fresh = false;
+		se->dirty = false;
+		j->entries++;
+	}
+	s->dirty = NULL;
+	free(d);
+	uint64_t limit = TSDB_CKPT_ENTRIES_PER_SERIES * (s->nheads > 1000 ? s->nheads : 1000);
+	j->ckpt = s->need_ckpt || closing || s->entries_since_ckpt + j->entries > limit;
+	if (j->ckpt) {
+		size_t pcap = 0;
+		uint64_t pprev = 0;
+		for (uint64_t id = 1; id < n; id++) {
+			struct tsdb_series *se = tsdb_series_get(s, id);
+			if (!se || !se->has_head)
+				continue;
+			if (j->nparts == 0 || j->parts[j->nparts - 1].len >= TSDB_CKPT_PART_BYTES) {
+				if (j->nparts == pcap) {
+					pcap = pcap ? pcap * 2 : 8;
+					j->parts = xrealloc(j->parts, pcap * sizeof *j->parts);
+				}
+				buf_init(&j->parts[j->nparts]);
+				buf_putc(&j->parts[j->nparts], 'C');
+				j->nparts++;
+				pprev = 0;
+			}
+			tsdb_ckpt_entry(&j->parts[j->nparts - 1], &pprev, se);
+		}
+	}
+	pthread_mutex_unlock(&s->head_mu);
+
+	pthread_mutex_lock(&s->idx_mu);
+	j->news = s->new_head;
+	s->new_head = NULL;
+	s->new_tail = &s->new_head;
+	j->next_id = s->next_id;
+	pthread_mutex_unlock(&s->idx_mu);
+}
+
+/* Encode the cut chunks (outside the locks: frozen bits do not change). */
+static void tsdb_flush_encode(struct tsdb_fz *fz, size_t nfz)
+{
+	int64_t *ts = xmalloc(CHUNK_MAX_SAMPLES * sizeof *ts);
+	double *vs = xmalloc(CHUNK_MAX_SAMPLES * sizeof *vs);
+
+	for (size_t i = 0; i < nfz; i++) {
+		struct chunk_reader r;
+		size_t n = 0;
+		chunk_reader_init(&r, fz[i].f->bits, fz[i].f->nbits, NULL);
+		while (n < CHUNK_MAX_SAMPLES && chunk_reader_next(&r, &ts[n], &vs[n]) > 0)
+			n++;
+		if (n > 0)
+			chunk_encode(ts, vs, n, &fz[i].enc);
+	}
+	free(ts);
+	free(vs);
+}
+
+/* Disk use: pages in use (the file minus its free pages), and the file. */
+static void tsdb_disk_bytes(struct tsdb_store *s, MDB_txn *txn, uint64_t *used, uint64_t *file)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_cursor *c;
+	MDB_val k, d;
+	uint64_t freep = 0;
+
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	if (mdb_cursor_open(txn, 0, &c) == 0) {
+		while (mdb_cursor_get(c, &k, &d, MDB_NEXT) == 0) {
+			size_t cnt;
+			if (d.mv_size >= sizeof cnt) {
+				memcpy(&cnt, d.mv_data, sizeof cnt);
+				freep += cnt;
+			}
+		}
+		mdb_cursor_close(c);
+	}
+	uint64_t pages = (uint64_t)info.me_last_pgno + 1;
+	*file = pages * st.ms_psize;
+	*used = (pages > freep ? pages - freep : 0) * st.ms_psize;
+}
+
+/* Delete the chunks of the oldest window; returns the bytes freed (about)
+ * or 0 when there is none. */
+static uint64_t tsdb_delete_oldest(struct tsdb_store *s, MDB_txn *txn, int64_t before, int *rcp)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	uint64_t freed = 0;
+	uint8_t first[8];
+	int rc;
+
+	*rcp = 0;
+	if ((rc = mdb_cursor_open(txn, s->dbi_chunks, &c)) != 0) {
+		*rcp = rc;
+		return 0;
+	}
+	rc = mdb_cursor_get(c, &k, &d, MDB_FIRST);
+	if (rc == 0 && k.mv_size == 17)
+		memcpy(first, k.mv_data, 8);
+	while (rc == 0 && k.mv_size == 17 && memcmp(k.mv_data, first, 8) == 0) {
+		int64_t w = (int64_t)(tsdb_get_be64(k.mv_data) ^ (1ULL << 63));
+		if (before != INT64_MIN && w + TSDB_WINDOW_MS > before)
+			break;
+		freed += d.mv_size + k.mv_size + 10;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		s->m_ret_chunks++;
+		rc = mdb_cursor_get(c, &k, &d, MDB_GET_CURRENT);
+		if (rc == EINVAL)
+			rc = mdb_cursor_get(c, &k, &d, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND && rc != EINVAL)
+		*rcp = rc;
+	return freed;
+}
+
+static int tsdb_flush_write(struct tsdb_store *s, struct tsdb_flush_job *j)
+{
+	MDB_txn *txn;
+	int rc;
+	uint8_t kb[17];
+	MDB_val k, d;
+
+	/* What the last commit uses (a write transaction takes free pages
+	 * out of the free list while it runs, so count in a read one). */
+	uint64_t used0 = 0, file0 = 0;
+	if (s->retention_bytes) {
+		MDB_txn *rt;
+		if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &rt)) != 0)
+			return rc;
+		tsdb_disk_bytes(s, rt, &used0, &file0);
+		mdb_txn_abort(rt);
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return rc;
+	/* The time retention and a full disk free room first. */
+	if (j->shed) {
+		tsdb_delete_oldest(s, txn, INT64_MIN, &rc);
+		if (rc)
+			goto fail;
+	}
+	if (j->max_t != INT64_MIN) {
+		int64_t cutoff = j->max_t - s->retention_ms;
+		while (tsdb_delete_oldest(s, txn, cutoff, &rc) > 0)
+			;
+		if (rc)
+			goto fail;
+	}
+	/* New series: labels, hash, postings. */
+	for (struct tsdb_series *se = j->news; se; se = se->new_next) {
+		tsdb_be64(kb, se->id);
+		k = (MDB_val){ 8, kb };
+		d = (MDB_val){ se->bloblen, se->blob };
+		if ((rc = mdb_put(txn, s->dbi_series, &k, &d, MDB_APPEND)) != 0 &&
+		    (rc = mdb_put(txn, s->dbi_series, &k, &d, 0)) != 0)
+			goto fail;
+		uint8_t hk[16];
+		tsdb_be64(hk, se->hash);
+		tsdb_be64(hk + 8, se->id);
+		k = (MDB_val){ 16, hk };
+		d = (MDB_val){ 0, (void *)"" };
+		if ((rc = mdb_put(txn, s->dbi_hash, &k, &d, 0)) != 0)
+			goto fail;
+		for (uint32_t off = 0; off < se->bloblen;) {
+			const char *name = se->blob + off, *value = name + strlen(name) + 1;
+			uint8_t pk[TSDB_PKEY_MAX];
+			size_t pl = tsdb_posting_prefix(pk, name, value);
+			tsdb_be64(pk + pl, se->id);
+			k = (MDB_val){ pl + 8, pk };
+			d = (MDB_val){ 0, (void *)"" };
+			if ((rc = mdb_put(txn, s->dbi_postings, &k, &d, 0)) != 0)
+				goto fail;
+			off += (uint32_t)(strlen(name) + strlen(value) + 2);
+		}
+	}
+	/* Cut chunks, in key order (appends when they are the newest). */
+	for (size_t i = 0; i < j->nfz; i++) {
+		if (j->fz[i].enc.len == 0)
+			continue;
+		k = (MDB_val){ 17, j->fz[i].key };
+		d = (MDB_val){ j->fz[i].enc.len, j->fz[i].enc.p };
+		if ((rc = mdb_put(txn, s->dbi_chunks, &k, &d, MDB_APPEND)) != 0 &&
+		    (rc = mdb_put(txn, s->dbi_chunks, &k, &d, 0)) != 0)
+			goto fail;
+	}
+	/* The head log. */
+	uint64_t hl_bytes = 0;
+	if (j->ckpt) {
+		MDB_cursor *c;
+		uint8_t hk[12];
+		for (size_t i = 0; i < j->nparts; i++) {
+			tsdb_hl_key(hk, j->seq, (uint32_t)i);
+			k = (MDB_val){ 12, hk };
+			d = (MDB_val){ j->parts[i].len, j->parts[i].p };
+			if ((rc = mdb_put(txn, s->dbi_headlog, &k, &d, 0)) != 0)
+				goto fail;
+			hl_bytes += d.mv_size;
+		}
+		if ((rc = mdb_cursor_open(txn, s->dbi_headlog, &c)) != 0)
+			goto fail;
+		tsdb_hl_key(hk, j->seq, 0);
+		while ((rc = mdb_cursor_get(c, &k, &d, MDB_FIRST)) == 0 && k.mv_size == 12 &&
+		       memcmp(k.mv_data, hk, 12) < 0)
+			if ((rc = mdb_cursor_del(c, 0)) != 0)
+				break;
+		mdb_cursor_close(c);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		if ((rc = tsdb_meta_put(txn, s->dbi_meta, "ckpt", j->seq)) != 0)
+			goto fail;
+	} else if (j->entries > 0) {
+		uint8_t hk[12];
+		tsdb_hl_key(hk, j->seq, 0);
+		k = (MDB_val){ 12, hk };
+		d = (MDB_val){ j->rec.len, j->rec.p };
+		if ((rc = mdb_put(txn, s->dbi_headlog, &k, &d, MDB_APPEND)) != 0)
+			goto fail;
+		hl_bytes = d.mv_size;
+	}
+	if ((rc = tsdb_meta_put(txn, s->dbi_meta, "next_id", j->next_id)) != 0 ||
+	    (rc = tsdb_meta_put(txn, s->dbi_meta, "max_t", (uint64_t)j->max_t)) != 0 ||
+	    (rc = tsdb_meta_put(txn, s->dbi_meta, "seq", j->seq)) != 0)
+		goto fail;
+	/* Size retention: drop whole oldest windows while over the limit. */
+	if (s->retention_bytes) {
+		uint64_t used = used0;
+		while (used > s->retention_bytes) {
+			uint64_t fr = tsdb_delete_oldest(s, txn, INT64_MIN, &rc);
+			if (rc)
+				goto fail;
+			if (fr == 0)
+				break;
+			used = used > fr ? used - fr : 0;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return rc;
+	s->m_headlog_bytes += hl_bytes;
+	return 0;
+fail:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* Free cut chunks that LMDB holds and no open querier can miss there
+ * (head_mu held). */
+static void tsdb_flush_release(struct tsdb_store *s)
+{
+	uint64_t minq = UINT64_MAX;
+	uint64_t n = __atomic_load_n(&s->nseries_pub, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < s->nqueriers; i++)
+		if (s->qseqs[i] < minq)
+			minq = s->qseqs[i];
+	for (uint64_t id = 1; id < n; id++) {
+		struct tsdb_series *se = tsdb_series_get(s, id);
+		if (!se || !se->frozen)
+			continue;
+		struct tsdb_frozen **pp = &se->frozen;
+		while (*pp) {
+			struct tsdb_frozen *f = *pp;
+			if (f->written && f->written <= minq) {
+				*pp = f->next;
+				free(f->bits);
+				free(f);
+			} else {
+				pp = &f->next;
+			}
+		}
+	}
+}
+
+int tsdb_flush_run(struct tsdb_store *s, bool closing)
+{
+	struct tsdb_flush_job j;
+	struct timespec t0, t1;
+	int rc;
+
+	memset(&j, 0, sizeof j);
+	pthread_mutex_lock(&s->flush_mu);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tsdb_flush_collect(s, &j, closing);
+	tsdb_flush_encode(j.fz, j.nfz);
+	if (j.nfz > 1)
+		qsort(j.fz, j.nfz, sizeof *j.fz, tsdb_fz_cmp);
+	j.shed = s->shed_next;
+	rc = tsdb_flush_write(s, &j);
+	if (rc == MDB_MAP_FULL) {
+		/* Grow the map, which LMDB allows only with no transaction
+		 * open in this process: no querier may be open. */
+		pthread_mutex_lock(&s->head_mu);
+		if (s->nqueriers == 0) {
+			MDB_envinfo info;
+			mdb_env_info(s->env, &info);
+			if (mdb_env_set_mapsize(s->env, info.me_mapsize * 2) == 0)
+				log_warn("tsdb: %s: the LMDB map is full; grown to %zu bytes", s->dir,
+					 info.me_mapsize * 2);
+		}
+		pthread_mutex_unlock(&s->head_mu);
+		rc = tsdb_flush_write(s, &j);
+	}
+	s->shed_next = false;
+	if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT) {
+		s->m_full++;
+		s->shed_next = true;
+		log_error("tsdb: %s: storage full (%s): the oldest samples will be deleted", s->dir,
+			  mdb_strerror(rc));
+	} else if (rc) {
+		log_error("tsdb: %s: flush failed: %s", s->dir, mdb_strerror(rc));
+	}
+
+	pthread_mutex_lock(&s->head_mu);
+	if (rc == 0) {
+		s->flush_seq = j.seq;
+		for (size_t i = 0; i < j.nfz; i++) {
+			j.fz[i].f->written = j.seq;
+			s->m_chunks_written++;
+			s->m_chunk_bytes += j.fz[i].enc.len;
+		}
+		if (j.ckpt) {
+			s->ckpt_seq = j.seq;
+			s->entries_since_ckpt = 0;
+			s->need_ckpt = false;
+			s->m_ckpts++;
+		} else {
+			s->entries_since_ckpt += j.entries;
+		}
+		tsdb_flush_release(s);
+		s->m_flushes++;
+		s->m_last_flush_ok = 1;
+	} else {
+		/* The head log misses this flush: the next one writes a
+		 * checkpoint of the whole head instead. Cut chunks stay
+		 * unwritten and are tried again. */
+		s->need_ckpt = true;
+		s->m_flush_fail++;
+		s->m_last_flush_ok = 0;
+	}
+	pthread_mutex_unlock(&s->head_mu);
+	if (rc == 0) {
+		pthread_mutex_lock(&s->idx_mu);
+		if (j.next_id > s->stored_next_id)
+			s->stored_next_id = j.next_id;
+		pthread_mutex_unlock(&s->idx_mu);
+	} else if (j.news) {
+		pthread_mutex_lock(&s->idx_mu);
+		struct tsdb_series *last = j.news;
+		while (last->new_next)
+			last = last->new_next;
+		last->new_next = s->new_head;
+		if (!s->new_head)
+			s->new_tail = &last->new_next;
+		s->new_head = j.news;
+		pthread_mutex_unlock(&s->idx_mu);
+	}
+	if (rc == 0) {
+		/* detach the written list */
+		for (struct tsdb_series *se = j.news, *nx; se; se = nx) {
+			nx = se->new_next;
+			se->new_next = NULL;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->m_flush_ns_sum +=
+		(uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	pthread_mutex_unlock(&s->flush_mu);
+
+	buf_free(&j.rec);
+	for (size_t i = 0; i < j.nparts; i++)
+		buf_free(&j.parts[i]);
+	free(j.parts);
+	for (size_t i = 0; i < j.nfz; i++)
+		buf_free(&j.fz[i].enc);
+	free(j.fz);
+	return rc == 0 ? 0 : tsdb_mdb_err(rc);
+}

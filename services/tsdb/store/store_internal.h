@@ -1,0 +1,153 @@
+/* store_internal.h - what the store's files share (not a public header).
+ *
+ * Locks, in the order they are taken:
+ *  - idx_mu: the in-memory series hash table, series creation, the list
+ *    of series not yet written to LMDB, next_id.
+ *  - head_mu: every series' head chunk and frozen chunks, the dirty list,
+ *    the list of open queriers, commit and flush bookkeeping. A commit
+ *    holds it while it encodes its batch, so a querier's snapshot (taken
+ *    under it) sees whole batches.
+ *  - flush_mu: one flush at a time (taken before the other two).
+ * by_id pages are published with release stores and read lock-free by the
+ * appender's fast path.
+ */
+#ifndef PHAROS_TSDB_STORE_INTERNAL_H
+#define PHAROS_TSDB_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chunk.h"
+#include "store.h"
+
+/* Chunks are cut on aligned windows of sample time (FORMAT.md). */
+#define TSDB_WINDOW_MS (30 * 60 * 1000LL)
+/* A head chunk whose window ended more than this before the newest
+ * sample is cut; older samples are out of bounds. */
+#define TSDB_GRACE_MS (TSDB_WINDOW_MS / 2)
+/* A checkpoint of the whole head is written when the head log holds more
+ * than this many entries per head series. */
+#define TSDB_CKPT_ENTRIES_PER_SERIES 12
+#define TSDB_CKPT_PART_BYTES (64 * 1024)
+#define TSDB_MAX_BLOB (64 * 1024)
+/* Longest label name a series may have (postings keys hold it whole). */
+#define TSDB_MAX_NAME 256
+/* Longest postings key (LMDB's limit is 511). */
+#define TSDB_PKEY_MAX 480
+
+#define TSDB_PAGE_BITS 12
+#define TSDB_PAGE_SIZE (1u << TSDB_PAGE_BITS)
+#define TSDB_MAX_PAGES (1u << 16)
+
+/* A cut chunk kept in memory until LMDB has it and no querier that could
+ * miss it there is open. */
+struct tsdb_frozen {
+	struct tsdb_frozen *next;
+	int64_t window;
+	uint32_t part, gen;
+	uint32_t nbits;
+	uint8_t *bits;   /* the stream, owned */
+	uint64_t written; /* flush seq that stored it in LMDB, 0 = not yet */
+};
+
+struct tsdb_series {
+	uint64_t id;
+	uint64_t hash;
+	char *blob; /* labels "name\0value\0..." (owned), NULL until loaded */
+	uint32_t bloblen;
+	/* Head chunk (head_mu). */
+	struct chunk_bits head;
+	struct chunk_state st;
+	int64_t window;
+	uint32_t part, gen;
+	uint32_t flushed_bits; /* bits of head already in the head log */
+	bool has_head, fresh, dirty;
+	int64_t last_t;        /* written under head_mu, read with __atomic by appenders */        /* newest committed sample, INT64_MIN if none */
+	uint64_t last_vbits;
+	struct tsdb_frozen *frozen;
+	struct tsdb_series *dirty_next;
+	/* idx_mu */
+	struct tsdb_series *hnext;
+	struct tsdb_series *new_next;
+};
+
+struct tsdb_qsnap; /* querier.c */
+
+struct tsdb_store {
+	char *dir;
+	int lockfd;
+	MDB_env *env;
+	MDB_dbi dbi_meta, dbi_series, dbi_hash, dbi_postings, dbi_chunks, dbi_headlog;
+	int64_t retention_ms, flush_ms;
+	uint64_t retention_bytes, map_size;
+
+	pthread_mutex_t idx_mu, head_mu, flush_mu;
+	/* idx_mu */
+	struct tsdb_series **htab;
+	size_t hcap, hcount;
+	struct tsdb_series *new_head, **new_tail; /* not yet in LMDB */
+	uint64_t next_id;          /* next id to assign */
+	uint64_t stored_next_id;   /* ids below are in LMDB */
+	/* by_id: pages of TSDB_PAGE_SIZE pointers */
+	struct tsdb_series ***pages; /* TSDB_MAX_PAGES entries, __atomic access */
+	uint64_t nseries_pub;        /* ids < this are published (__atomic) */
+
+	/* head_mu */
+	struct tsdb_series *dirty;
+	int64_t max_t;            /* newest sample committed, INT64_MIN if none */
+	uint64_t flush_seq;       /* last flush seq committed */
+	uint64_t ckpt_seq;        /* seq of the last checkpoint */
+	uint64_t entries_since_ckpt;
+	bool need_ckpt;
+	bool shed_next; /* flush_mu: delete the oldest window at the next flush */
+	size_t nqueriers;
+	uint64_t *qseqs; /* flush seq each open querier saw */
+	size_t qcap;
+	uint64_t nheads;
+
+	/* flush thread */
+	pthread_t thread;
+	pthread_cond_t cond;
+	pthread_mutex_t cond_mu;
+	bool stop, thread_started;
+
+	/* metrics (atomics) */
+	_Atomic uint64_t m_appended, m_ooo, m_dup, m_oob, m_created, m_flushes, m_flush_fail,
+		m_full, m_ret_chunks, m_chunks_written, m_chunk_bytes, m_chunk_samples, m_ckpts;
+	_Atomic uint64_t m_flush_ns_sum, m_open_ns;
+	_Atomic int64_t m_last_flush_ok;
+	_Atomic uint64_t m_headlog_bytes;
+};
+
+/* store.c */
+struct tsdb_series *tsdb_series_get(struct tsdb_store *s, uint64_t id);
+void tsdb_be64(uint8_t *p, uint64_t v);
+uint64_t tsdb_get_be64(const uint8_t *p);
+/* The chunks key: window (sign-flipped BE), id BE, part byte. */
+void tsdb_chunk_key(uint8_t k[17], int64_t window, uint64_t id, uint32_t part);
+int64_t tsdb_window_of(int64_t t);
+int tsdb_mdb_err(int rc);
+/* Labels from a blob into arena (strings copied). */
+int tsdb_blob_labels(const char *blob, size_t len, struct arena *a, struct labels *out);
+/* postings.c: the postings key of (name, value) without its id:
+ * "name\0value\0", or for a pair too long for a key
+ * "name\0" value[:461-len(name)] "\0\xff" hash(value). Returns its length;
+ * out has room for TSDB_PKEY_MAX bytes. */
+size_t tsdb_posting_prefix(uint8_t *out, const char *name, const char *value);
+/* Split a postings key whose name is namelen bytes: *val and *vlen the value
+ * (truncated when *trunc), *id. Returns 0 or -1 if malformed. */
+int tsdb_posting_parse(const void *key, size_t klen, size_t namelen, const char **val,
+		       size_t *vlen, bool *trunc, uint64_t *id);
+/* The full value of label name of stored series id (for truncated keys),
+ * copied into b. Returns 0 or -1. */
+int tsdb_posting_full_value(struct tsdb_store *s, MDB_txn *txn, uint64_t id, const char *name,
+			    struct buf *b);
+uint64_t tsdb_hash_bytes(const char *p, size_t n);
+
+/* Register/unregister an open querier (head_mu held by caller for reg). */
+void tsdb_querier_register(struct tsdb_store *s, uint64_t seq);
+void tsdb_querier_unregister(struct tsdb_store *s, uint64_t seq);
+
+#endif
