@@ -613,3 +613,62 @@ void scrape_state_metadata(struct scrape_state *st, struct arena *a, const char 
 	}
 	pthread_mutex_unlock(&t->mu);
 }
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int scrape_process_legacy(struct scrape_state *legacy, const struct scrape_state *st,
+			  const struct scrape_storage *stg, const struct scrape_sink *sink,
+			  int64_t t)
+{
+	const struct scrape_cache *nc = &st->cache;
+	struct scrape_cache *oc = &legacy->cache;
+	if (!oc->prev_round)
+		return 0;
+	/* the refs the new state's last scrape appended */
+	uint64_t *refs = xmalloc((nc->n + 1) * sizeof *refs);
+	size_t nr = 0;
+	for (size_t i = 0; i < nc->cap; i++) {
+		const struct scrape_entry *e = nc->slots[i];
+		if (e && e->ref && nc->prev_round && e->track_round == nc->prev_round)
+			refs[nr++] = e->ref;
+	}
+	qsort(refs, nr, sizeof *refs, cmp_u64);
+	void *app = stg->begin(stg->ctx);
+	if (!app) {
+		free(refs);
+		return -1;
+	}
+	legacy->npending = 0;
+	double sn = promql_stale_nan();
+	int rc = 0;
+	for (size_t i = 0; i < oc->cap && rc == 0; i++) {
+		struct scrape_entry *e = oc->slots[i];
+		if (!e || !e->ref || e->track_round != oc->prev_round)
+			continue;
+		if (bsearch(&e->ref, refs, nr, sizeof *refs, cmp_u64))
+			continue;
+		uint64_t ref = e->ref;
+		int a = stg->append(app, &ref, e->lset.n ? &e->lset : NULL, t, sn);
+		if (a == 0)
+			pend(legacy, e, t, sn, false);
+		else if (a != TSDB_ERR_OUT_OF_ORDER && a != TSDB_ERR_DUPLICATE &&
+			 a != TSDB_ERR_UNKNOWN_REF && a != TSDB_ERR_OUT_OF_BOUNDS)
+			rc = a;
+	}
+	free(refs);
+	if (rc < 0) {
+		stg->rollback(app);
+		legacy->npending = 0;
+		return rc;
+	}
+	rc = stg->commit(app);
+	if (rc == 0)
+		apply_pending(legacy, sink, 0);
+	legacy->npending = 0;
+	oc->prev_round = 0;
+	return rc;
+}

@@ -194,4 +194,88 @@ int scrape_process_end(struct scrape_state *st, const struct scrape_opts *o,
 void scrape_state_metadata(struct scrape_state *st, struct arena *a, const char *metric,
 			   struct scrape_metadata **out, size_t *n, size_t *cap);
 
+/* After a restart that changed how series are labelled: staleness
+ * markers at t for the series the old state had in its last scrape that
+ * the new state's first scrape did not append (by ref). Returns 0 or a
+ * store error. */
+int scrape_process_legacy(struct scrape_state *legacy, const struct scrape_state *st,
+			  const struct scrape_storage *stg, const struct scrape_sink *sink,
+			  int64_t t);
+
+/* ---- targets and loops ---- */
+
+/* How a loop fetches: fixed for the loop's life (a change restarts the
+ * loop). Strings in the loop's arena. */
+struct scrape_fetch {
+	const char *url;
+	int64_t interval_ms, timeout_ms;
+	uint64_t offset_ms;          /* phase within the interval */
+	uint64_t body_size_limit;    /* 0 = SCRAPE_MAX_BODY */
+	const char *basic_user, *basic_pass, *basic_pass_file;
+	const char *auth_type, *auth_cred, *auth_cred_file;
+	struct http_tls_config tls;
+	const char *unsupported;     /* non-NULL: every scrape fails with this */
+	char timeout_hdr[32];        /* X-Prometheus-Scrape-Timeout-Seconds */
+};
+
+/* Hard cap on a scrape body when body_size_limit is not set. */
+#define SCRAPE_MAX_BODY ((uint64_t)256 << 20)
+
+/* What the loop shows and processes with: swapped on a reload that keeps
+ * the loop (under the loop's lock). Owns its arena. */
+struct scrape_tinfo {
+	struct arena arena;
+	const char *job;
+	const char *key;             /* identity: job, labels (all), URL */
+	const char *fp_fetch;        /* fingerprint of struct scrape_fetch's inputs */
+	const char *fp_proc;         /* ... of what decides a series' labels */
+	struct labels labels;        /* final, "__" labels included */
+	struct labels discovered;
+	const char *url;
+	struct scrape_opts opts;     /* target_labels in arena; mrc in the config */
+	struct scrape_fetch fetch;   /* the fetch settings this info asks for */
+};
+
+struct scrape_manager;
+
+struct scrape_loop {
+	struct scrape_manager *m;
+	pthread_t th;
+	bool started;
+	int stop_pipe[2];            /* readable = stop (cancels the request too) */
+	pthread_mutex_t mu;          /* info, state use, status */
+	struct scrape_tinfo *info;   /* owned */
+	struct scrape_fetch fetch;   /* copy of info->fetch at start; strings in info
+				      * of the first info (kept in fetch_arena) */
+	struct arena fetch_arena;
+	struct scrape_state *st;     /* owned; NULL after a handover */
+	struct scrape_state *legacy; /* owned: the replaced state, for one diff */
+	bool stop_stale;             /* write staleness markers when stopping */
+	/* status for /api/v1/targets */
+	enum scrape_health health;
+	char last_error[512];
+	int64_t last_scrape_ms;
+	double last_duration_s;
+};
+
+/* Create a loop for info (ownership passes), with state st (NULL = new)
+ * and legacy (may be NULL; ownership passes). Does not start it. */
+struct scrape_loop *scrape_loop_new(struct scrape_manager *m, struct scrape_tinfo *info,
+				    struct scrape_state *st, struct scrape_state *legacy);
+int scrape_loop_start(struct scrape_loop *l);
+/* Ask a loop to stop (no wait). stale: write staleness markers on the way out. */
+void scrape_loop_signal_stop(struct scrape_loop *l, bool stale);
+/* Wait for a signalled loop and free it. Returns its state when keep_state
+ * (the caller owns it then), else frees it and returns NULL. */
+struct scrape_state *scrape_loop_join_free(struct scrape_loop *l, bool keep_state);
+/* Replace the loop's info (a reload that keeps the loop). Frees the old. */
+void scrape_loop_swap_info(struct scrape_loop *l, struct scrape_tinfo *info);
+void scrape_tinfo_free(struct scrape_tinfo *ti);
+
+/* Manager hooks the loops call (scrape.c). */
+const struct scrape_storage *scrape_manager_storage(struct scrape_manager *m);
+const struct scrape_sink *scrape_manager_sink(struct scrape_manager *m);
+void scrape_manager_count(struct scrape_manager *m, const struct scrape_result *res,
+			  bool body_limit);
+
 #endif
