@@ -18,12 +18,28 @@ const char *cfg_join_dir(struct cfg_ctx *x, const char *path)
 	return arena_printf(x->a, "%s/%s", x->c->dir, path);
 }
 
+int cfg_budget(struct cfg_ctx *x, const struct yamlconf_node *at, size_t n)
+{
+	x->work += n;
+	if (x->work <= CFG_WORK_MAX)
+		return 0;
+	if (!x->over_budget) {
+		x->over_budget = 1;
+		yamlconf_error(&x->yc, at,
+			       "configuration too large: more than %d list items and map entries (counting aliases each time they are used)",
+			       CFG_WORK_MAX);
+	}
+	return -E2BIG;
+}
+
 int cfg_seq(struct cfg_ctx *x, const struct yamlconf_node *n, const char *what)
 {
 	if (!n || yamlconf_is_null(n))
 		return 0;
 	if (n->kind != YAMLCONF_SEQ)
 		return yamlconf_error(&x->yc, n, "%s: expected a list", what);
+	if (cfg_budget(x, n, n->len) < 0)
+		return -E2BIG;
 	return n->len > 0;
 }
 
@@ -34,6 +50,8 @@ int cfg_strseq(struct cfg_ctx *x, const struct yamlconf_node *n, const char ***o
 		return 0;
 	if (n->kind != YAMLCONF_SEQ)
 		return yamlconf_error(&x->yc, n, "expected a list of strings");
+	if (cfg_budget(x, n, n->len) < 0)
+		return -E2BIG;
 	const char **v = arena_alloc(x->a, (n->len + 1) * sizeof *v);
 	for (size_t i = 0; i < n->len; i++) {
 		const struct yamlconf_node *it = n->items[i];
@@ -256,6 +274,8 @@ static int load_params(struct cfg_ctx *x, const struct yamlconf_node *n,
 		return 0;
 	if (n->kind != YAMLCONF_MAP)
 		return yamlconf_error(&x->yc, n, "params: expected a map of lists");
+	if (cfg_budget(x, n, n->len) < 0)
+		return -E2BIG;
 	struct prom_param *p = arena_alloc(x->a, (n->len + 1) * sizeof *p);
 	size_t np = 0;
 	for (size_t i = 0; i < n->len; i++) {
@@ -518,6 +538,7 @@ static int config_build(const char *name, const char *data, size_t len,
 	c->text_len = len;
 
 	struct cfg_ctx x;
+	memset(&x, 0, sizeof x);
 	x.c = c;
 	x.a = &c->arena;
 	yamlconf_init(&x.yc);

@@ -253,6 +253,8 @@ int cfg_label_map(struct cfg_ctx *x, const struct yamlconf_node *n, int check_va
 		return 0;
 	if (n->kind != YAMLCONF_MAP)
 		return yamlconf_error(&x->yc, n, "expected a map of label names to values");
+	if (cfg_budget(x, n, n->len) < 0)
+		return -E2BIG;
 	const char **names = arena_alloc(x->a, (n->len + 1) * sizeof *names);
 	const char **vals = arena_alloc(x->a, (n->len + 1) * sizeof *vals);
 	int rc = 0;
@@ -428,6 +430,8 @@ static int load_headers(struct cfg_ctx *x, const struct yamlconf_node *n,
 		return 0;
 	if (n->kind != YAMLCONF_MAP)
 		return yamlconf_error(&x->yc, n, "headers: expected a map");
+	if (cfg_budget(x, n, n->len) < 0)
+		return -E2BIG;
 	struct prom_header *h = arena_alloc(x->a, (n->len + 1) * sizeof *h);
 	for (size_t i = 0; i < n->len; i++) {
 		const struct yamlconf_node *k = n->pairs[i].key, *v = n->pairs[i].val;

@@ -13,7 +13,17 @@ struct cfg_ctx {
 	struct yamlconf yc;
 	struct prom_config *c;
 	struct arena *a; /* == &c->arena */
+	size_t work;     /* list items and map entries visited so far */
+	int over_budget; /* the budget error was recorded */
 };
+
+/* Bound on the list items and map entries a load visits: YAML aliases
+ * share nodes, so a small file can name one big list many times. */
+#define CFG_WORK_MAX 500000
+
+/* Count n more items against the budget. Returns 0, or -E2BIG (error
+ * recorded once, at node at) when the budget is spent. */
+int cfg_budget(struct cfg_ctx *x, const struct yamlconf_node *at, size_t n);
 
 /* dir/path unless path is empty or absolute (Go's config.JoinDir). */
 const char *cfg_join_dir(struct cfg_ctx *x, const char *path);

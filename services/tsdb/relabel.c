@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <wctype.h>
 
 static const char *const action_names[] = {
 	[RELABEL_REPLACE] = "replace",	   [RELABEL_KEEP] = "keep",
@@ -286,7 +285,45 @@ static void expand(const struct relabel_config *rc, const char *tmpl, const char
 	buf_puts(out, t);
 }
 
-/* ---- case mapping (Go's strings.ToLower/ToUpper, per code point) ---- */
+/* ---- case mapping (Go's strings.ToLower/ToUpper, per code point) ----
+ * The C library's towlower() depends on the locale (glibc's "C" locale maps
+ * ASCII only), so the common alphabets are mapped here: ASCII, Latin-1,
+ * Latin Extended-A, Greek and Cyrillic. Other scripts pass unchanged,
+ * where Go would map them too (a documented difference). */
+static uint32_t fold_case(uint32_t c, int upper)
+{
+	if (upper) {
+		if ((c >= 0xe0 && c <= 0xfe && c != 0xf7) || (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2) ||
+		    (c >= 0x430 && c <= 0x44f))
+			return c - 0x20;
+		if (c == 0xff)
+			return 0x178;
+		if (c >= 0x450 && c <= 0x45f)
+			return c - 0x50;
+		if (c >= 0x100 && c <= 0x17f && c != 0x131 && c != 0x138 && c != 0x149 &&
+		    c != 0x17f) {
+			/* Pairs: even upper/odd lower, except 0x139-0x148 and
+			 * 0x179-0x17e where odd is upper. */
+			int odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e);
+			if (odd_upper ? !(c & 1) : (c & 1))
+				return c - 1;
+		}
+		return c;
+	}
+	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) || (c >= 0x391 && c <= 0x3a9 && c != 0x3a2) ||
+	    (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if (c == 0x178)
+		return 0xff;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	if (c >= 0x100 && c <= 0x17f && c != 0x130 && c != 0x138 && c != 0x149 && c != 0x17f) {
+		int odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e);
+		if (odd_upper ? (c & 1) : !(c & 1))
+			return c + 1;
+	}
+	return c;
+}
 
 static void map_case(const char *s, int upper, struct buf *out)
 {
@@ -325,7 +362,7 @@ static void map_case(const char *s, int upper, struct buf *out)
 		}
 		for (int i = 1; i <= n; i++)
 			c = (c << 6) | (p[i] & 0x3f);
-		uint32_t m = (uint32_t)(upper ? towupper((wint_t)c) : towlower((wint_t)c));
+		uint32_t m = fold_case(c, upper);
 		if (m < 0x80)
 			buf_putc(out, (char)m);
 		else if (m < 0x800) {

@@ -1,0 +1,33 @@
+/* promconfig_fuzz - any bytes as prometheus.yml: load and validate, then,
+ * for a config that loads, compute the labels and URL of every static
+ * target (PopulateLabels runs the relabel rules). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../services/tsdb/config.h"
+#include "../../services/tsdb/target.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct prom_config *c = NULL;
+	struct buf err = BUF_INIT;
+	if (prom_config_parse("/fuzz/prometheus.yml", (const char *)data, size, &c, &err) == 0) {
+		struct arena a = ARENA_INIT;
+		size_t budget = 2000;
+		for (size_t i = 0; i < c->nscrape_configs; i++) {
+			const struct prom_scrape_config *sc = &c->scrape_configs[i];
+			for (size_t g = 0; g < sc->nstatic_configs; g++)
+				for (size_t t = 0; t < sc->static_configs[g].ntargets && budget; t++, budget--) {
+					struct target_result r;
+					target_populate(sc, &sc->static_configs[g].labels,
+							sc->static_configs[g].targets[t], &a, &r);
+					if (r.labels.n)
+						target_url(&r.labels, sc, &a);
+				}
+		}
+		arena_free(&a);
+		prom_config_free(c);
+	}
+	buf_free(&err);
+	return 0;
+}
