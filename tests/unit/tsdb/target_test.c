@@ -165,3 +165,53 @@ TEST(target_group_labels_do_not_override_defaults_set_by_group)
 	arena_free(&a);
 	prom_config_free(c);
 }
+
+/* The labels and scrape URLs below were read from /api/v1/targets of
+ * Debian's Prometheus 2.42 (/usr/bin/prometheus) running
+ * tests/unit/data/promconfig/good/relabel_observed.yml: hashmod values,
+ * Go's Expand rules ("$1x", "$$"), labelmap, case mapping, default ports,
+ * query encoding. */
+TEST(target_matches_prometheus_2_42_observed)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/promconfig/good/relabel_observed.yml", unit_data_dir());
+	struct buf err = BUF_INIT;
+	struct prom_config *c = NULL;
+	int rc = prom_config_load(path, &c, &err);
+	if (rc)
+		fprintf(stderr, "%s", err.p);
+	CHECK_INT(rc, 0);
+	const struct prom_scrape_config *sc = &c->scrape_configs[0];
+	static const struct {
+		const char *addr, *labels, *url;
+	} want[] = {
+		{ "node1:9100",
+		  "{env=\"prod\", hp=\"9100@node1--$\", instance=\"node1:9100\", job=\"rl\", low=\"eu-wörld\", "
+		  "m_zone=\"Eu-WÖRLD\", shard=\"15\", shard4=\"1\", up=\"EU-WÖRLD\"}",
+		  "http://node1:9100/metrics?a+b=x%26y&module=http_2xx&module=second&target=node1%3A9100" },
+		{ "localhost:9100",
+		  "{env=\"prod\", hp=\"9100@localhost--$\", instance=\"localhost:9100\", job=\"rl\", "
+		  "low=\"eu-wörld\", m_zone=\"Eu-WÖRLD\", shard=\"9\", shard4=\"3\", up=\"EU-WÖRLD\"}",
+		  "http://localhost:9100/metrics?a+b=x%26y&module=http_2xx&module=second&target=localhost%3A9100" },
+		{ "example.com",
+		  "{env=\"prod\", instance=\"example.com:80\", job=\"rl\", low=\"eu-wörld\", m_zone=\"Eu-WÖRLD\", "
+		  "shard=\"13\", shard4=\"2\", up=\"EU-WÖRLD\"}",
+		  "http://example.com:80/metrics?a+b=x%26y&module=http_2xx&module=second&target=example.com" },
+		{ "[::1]",
+		  "{env=\"prod\", instance=\"[::1]:80\", job=\"rl\", low=\"eu-wörld\", m_zone=\"Eu-WÖRLD\", "
+		  "shard=\"5\", shard4=\"0\", up=\"EU-WÖRLD\"}",
+		  "http://[::1]:80/metrics?a+b=x%26y&module=http_2xx&module=second&target=%5B%3A%3A1%5D" },
+	};
+	struct arena a = ARENA_INIT;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct target_result r;
+		target_populate(sc, &sc->static_configs[0].labels, want[i].addr, &a, &r);
+		CHECK(r.error == NULL);
+		struct labels pub = target_public_labels(&r.labels, &a);
+		CHECK_STR(fmt(&a, &pub), want[i].labels);
+		CHECK_STR(target_url(&r.labels, sc, &a), want[i].url);
+	}
+	arena_free(&a);
+	prom_config_free(c);
+	buf_free(&err);
+}
