@@ -66,6 +66,9 @@ struct remote_queue_opts {
 	int64_t capacity, max_shards, min_shards, max_samples_per_send;
 	int64_t batch_send_deadline_ms, min_backoff_ms, max_backoff_ms;
 	bool retry_on_http_429;
+	/* How often the shard count is reconsidered; 0 = every 5 s (tests
+	 * make it short). */
+	int64_t reshard_every_ms;
 };
 
 struct remote_queue;
@@ -87,6 +90,7 @@ void remote_queue_metrics(struct remote_queue *q, struct mset *ms);
 struct remote_queue_stats {
 	uint64_t samples_total, failed, retried, dropped, pending, bytes, requests;
 	int64_t highest_sent_ms;
+	size_t shards, shard_capacity;
 };
 void remote_queue_stats(struct remote_queue *q, struct remote_queue_stats *st);
 

@@ -33,6 +33,14 @@
 #define REMOTE_SERIES_IDLE_MS (10 * 60 * 1000)
 #define REMOTE_GC_EVERY_MS (60 * 1000)
 #define REMOTE_MAX_RETRY_AFTER_MS (5 * 60 * 1000)
+/* How often the manager looks at the backlog, and how many looks in a row
+ * it takes to add shards (backlog of more than two batches per shard) or
+ * to remove them (less than one batch in all). */
+#define REMOTE_RESHARD_EVERY_MS 5000
+#define REMOTE_RESHARD_UP_LOOKS 2
+#define REMOTE_RESHARD_DOWN_LOOKS 12
+/* Shards per queue at most, whatever max_shards says (threads). */
+#define REMOTE_MAX_SHARDS 64
 #define REMOTE_USER_AGENT "pharos-tsdb/" PHAROS_VERSION
 
 /* Prometheus's buckets for sent_batch_duration_seconds: DefBuckets plus
@@ -67,6 +75,7 @@ struct rq_shard {
 	struct rq_entry *ring;
 	size_t cap, head, len, inflight;
 	bool idle; /* waiting for samples (not sending, not backing off) */
+	bool quit; /* resharding: stop after the batch in hand, keep the ring */
 	int64_t last_send_ms;
 	struct http_client *http;
 };
@@ -86,12 +95,19 @@ struct remote_queue {
 	int64_t last_gc_ms;
 
 	struct rq_shard *shards;
-	size_t nshards;
+	size_t nshards, min_shards, max_shards;
+	size_t running; /* shard threads not yet ended */
+	pthread_cond_t exited_cond;
 	bool stopping;
 	int64_t stop_deadline_ms;
-	size_t exited;
-	pthread_cond_t exited_cond;
 	int cancel_pipe[2];
+	struct http_tls_config tls;
+
+	/* The manager thread: cache sweeps and resharding. */
+	pthread_t mgr;
+	bool mgr_started;
+	pthread_cond_t mgr_cond;
+	int64_t last_ok_ms; /* last successful send */
 
 	/* counters (under mu) */
 	uint64_t samples_total, failed, retried, dropped, bytes, requests;
@@ -508,6 +524,7 @@ static void rq_send(struct rq_shard *sh, struct rq_entry *batch, size_t n, struc
 		if (r == RQ_OK) {
 			if (highest > q->highest_sent_ms)
 				q->highest_sent_ms = highest;
+			q->last_ok_ms = remote_now_ms();
 			pthread_mutex_unlock(&q->mu);
 			return;
 		}
@@ -552,10 +569,8 @@ static void *rq_shard_main(void *arg)
 	sh->last_send_ms = remote_now_ms();
 	for (;;) {
 		int64_t now = remote_now_ms();
-		if (sh == &q->shards[0] && now - q->last_gc_ms > REMOTE_GC_EVERY_MS) {
-			rq_table_sweep(q, false, now);
-			q->last_gc_ms = now;
-		}
+		if (sh->quit)
+			break;
 		bool due = sh->len >= q->batch_max || (sh->len > 0 && now - sh->last_send_ms >= deadline) ||
 			   (q->stopping && sh->len > 0);
 		if (!due) {
@@ -564,8 +579,6 @@ static void *rq_shard_main(void *arg)
 			int64_t wake = sh->last_send_ms + deadline;
 			if (wake <= now)
 				wake = now + deadline;
-			if (sh == &q->shards[0] && q->last_gc_ms + REMOTE_GC_EVERY_MS < wake)
-				wake = q->last_gc_ms + REMOTE_GC_EVERY_MS + 1;
 			sh->idle = true;
 			rq_wait_until(&sh->cond, &q->mu, wake);
 			sh->idle = false;
@@ -598,7 +611,7 @@ static void *rq_shard_main(void *arg)
 		sh->inflight = 0;
 		sh->last_send_ms = remote_now_ms();
 	}
-	q->exited++;
+	q->running--;
 	pthread_cond_broadcast(&q->exited_cond);
 	pthread_mutex_unlock(&q->mu);
 	free(batch);
@@ -619,6 +632,170 @@ static uint64_t rq_fnv(uint64_t h, const char *s)
 	for (; s && *s; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
 	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+/* Per-shard ring limit for n shards: what Prometheus could buffer across
+ * all its shards (capacity x max_shards), spread over ours; at least two
+ * batches per shard. */
+static size_t rq_ring_max(const struct remote_queue *q, size_t n)
+{
+	size_t cap = q->o.capacity > 0 ? (size_t)q->o.capacity : 2500;
+	size_t m = cap * q->max_shards / n;
+	if (m < 2 * q->batch_max)
+		m = 2 * q->batch_max;
+	if (m > ((size_t)1 << 26))
+		m = (size_t)1 << 26;
+	return m;
+}
+
+/* A new array of n idle shards (conditions, HTTP clients), no threads. */
+static int rq_shards_alloc(struct remote_queue *q, size_t n, struct rq_shard **out)
+{
+	struct rq_shard *a = xcalloc(n, sizeof *a);
+	for (size_t i = 0; i < n; i++) {
+		a[i].q = q;
+		rq_cond_init(&a[i].cond);
+		char err[256];
+		if (http_client_new(&a[i].http, &q->tls, err, sizeof err) < 0) {
+			log_error("remote write %s: %s", q->remote_name, err);
+			for (size_t k = 0; k <= i; k++) {
+				http_client_free(a[k].http);
+				pthread_cond_destroy(&a[k].cond);
+			}
+			free(a);
+			return -EINVAL;
+		}
+	}
+	*out = a;
+	return 0;
+}
+
+/* Free an array of shards whose threads have ended; queued samples are
+ * released and counted as dropped unless moved out before. */
+static void rq_shards_release(struct remote_queue *q, struct rq_shard *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct rq_shard *sh = &a[i];
+		for (size_t k = 0; k < sh->len; k++)
+			rq_series_unref(sh->ring[(sh->head + k) % sh->cap].s);
+		q->dropped += sh->len;
+		free(sh->ring);
+		http_client_free(sh->http);
+		pthread_cond_destroy(&sh->cond);
+	}
+	free(a);
+}
+
+/* Start the threads of q->shards. Locked. Returns 0 or -errno (threads
+ * already started keep running). */
+static int rq_shards_start(struct remote_queue *q)
+{
+	for (size_t i = 0; i < q->nshards; i++) {
+		struct rq_shard *sh = &q->shards[i];
+		sh->last_send_ms = remote_now_ms();
+		int e = pthread_create(&sh->th, NULL, rq_shard_main, sh);
+		if (e)
+			return -e;
+		sh->started = true;
+		q->running++;
+	}
+	return 0;
+}
+
+/* Move to n shards: the running shards finish the batch in hand and end,
+ * their queued samples are dealt out again by series (so each series keeps
+ * its order), and n new shards start. Locked; unlocks while joining. */
+static void rq_reshard(struct remote_queue *q, size_t n)
+{
+	struct rq_shard *na;
+	if (rq_shards_alloc(q, n, &na) < 0)
+		return;
+	for (size_t i = 0; i < q->nshards; i++) {
+		q->shards[i].quit = true;
+		pthread_cond_broadcast(&q->shards[i].cond);
+	}
+	while (q->running > 0)
+		pthread_cond_wait(&q->exited_cond, &q->mu);
+	/* Pushes go on into the old rings meanwhile: q->shards stays valid. */
+	pthread_mutex_unlock(&q->mu);
+	for (size_t i = 0; i < q->nshards; i++)
+		if (q->shards[i].started)
+			pthread_join(q->shards[i].th, NULL);
+	pthread_mutex_lock(&q->mu);
+	for (size_t i = 0; i < q->nshards; i++)
+		q->shards[i].started = false;
+	if (q->stopping) {
+		/* Shutting down meanwhile: no new shards; free() releases
+		 * the old ones. */
+		rq_shards_release(q, na, n);
+		return;
+	}
+	log_info("remote write %s: resharding from %zu to %zu shards", q->remote_name,
+		 q->nshards, n);
+	size_t *count = xcalloc(n, sizeof *count);
+	for (size_t i = 0; i < q->nshards; i++)
+		for (size_t k = 0; k < q->shards[i].len; k++) {
+			const struct rq_shard *o = &q->shards[i];
+			count[o->ring[(o->head + k) % o->cap].s->out_hash % n]++;
+		}
+	for (size_t j = 0; j < n; j++) {
+		na[j].cap = count[j] > 1024 ? count[j] : 1024;
+		na[j].ring = xmalloc(na[j].cap * sizeof *na[j].ring);
+	}
+	free(count);
+	for (size_t i = 0; i < q->nshards; i++) {
+		struct rq_shard *o = &q->shards[i];
+		for (size_t k = 0; k < o->len; k++) {
+			struct rq_entry e = o->ring[(o->head + k) % o->cap];
+			struct rq_shard *d = &na[e.s->out_hash % n];
+			d->ring[d->len++] = e;
+		}
+		o->len = 0;
+	}
+	rq_shards_release(q, q->shards, q->nshards);
+	q->shards = na;
+	q->nshards = n;
+	q->ring_max = rq_ring_max(q, n);
+	if (rq_shards_start(q) < 0)
+		log_error("remote write %s: cannot start shard threads", q->remote_name);
+}
+
+static void *rq_manager_main(void *arg)
+{
+	struct remote_queue *q = arg;
+	int up = 0, down = 0;
+	int64_t deadline = q->o.batch_send_deadline_ms > 0 ? q->o.batch_send_deadline_ms : 5000;
+	int64_t every = q->o.reshard_every_ms > 0 ? q->o.reshard_every_ms : REMOTE_RESHARD_EVERY_MS;
+	pthread_mutex_lock(&q->mu);
+	while (!q->stopping) {
+		rq_wait_until(&q->mgr_cond, &q->mu, remote_now_ms() + every);
+		if (q->stopping)
+			break;
+		int64_t now = remote_now_ms();
+		if (now - q->last_gc_ms > REMOTE_GC_EVERY_MS) {
+			rq_table_sweep(q, false, now);
+			q->last_gc_ms = now;
+		}
+		size_t pending = 0;
+		for (size_t i = 0; i < q->nshards; i++)
+			pending += q->shards[i].len;
+		/* More shards only while the receiver answers (more shards do
+		 * not help against one that is down), fewer when idle. */
+		bool healthy = q->last_ok_ms && now - q->last_ok_ms < 2 * deadline + 10000;
+		up = healthy && pending > 2 * q->batch_max * q->nshards ? up + 1 : 0;
+		down = pending < q->batch_max && q->nshards > q->min_shards ? down + 1 : 0;
+		size_t want = q->nshards;
+		if (up >= REMOTE_RESHARD_UP_LOOKS && q->nshards < q->max_shards)
+			want = q->nshards * 2 < q->max_shards ? q->nshards * 2 : q->max_shards;
+		else if (down >= REMOTE_RESHARD_DOWN_LOOKS)
+			want = q->nshards / 2 > q->min_shards ? q->nshards / 2 : q->min_shards;
+		if (want != q->nshards) {
+			rq_reshard(q, want);
+			up = down = 0;
+		}
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
 }
 
 int remote_queue_new(struct remote_queue **out, const struct remote_queue_opts *o)
@@ -646,6 +823,7 @@ int remote_queue_new(struct remote_queue **out, const struct remote_queue_opts *
 	q->o.tls_ca_file = rq_dup(a, o->tls_ca_file);
 	q->o.tls_server_name = rq_dup(a, o->tls_server_name);
 	q->o.external_labels = labels_copy(a, &o->external_labels);
+	q->tls = (struct http_tls_config){ q->o.tls_ca_file, q->o.tls_server_name, q->o.tls_insecure };
 
 	if (q->o.name[0]) {
 		snprintf(q->remote_name, sizeof q->remote_name, "%s", q->o.name);
@@ -661,27 +839,23 @@ int remote_queue_new(struct remote_queue **out, const struct remote_queue_opts *
 			 (unsigned long long)(h & 0xffffff));
 	}
 	q->batch_max = o->max_samples_per_send > 0 ? (size_t)o->max_samples_per_send : 500;
-	q->nshards = o->min_shards > 0 ? (size_t)o->min_shards : 1;
-	if (o->max_shards > 0 && q->nshards > (size_t)o->max_shards)
-		q->nshards = (size_t)o->max_shards;
-	if (q->nshards > 64)
-		q->nshards = 64;
-	/* What Prometheus could buffer across all its shards, spread over
-	 * ours; at least two batches per shard. */
-	size_t cap = o->capacity > 0 ? (size_t)o->capacity : 2500;
-	size_t maxsh = o->max_shards > 0 ? (size_t)o->max_shards : 200;
-	q->ring_max = cap * maxsh / q->nshards;
-	if (q->ring_max < 2 * q->batch_max)
-		q->ring_max = 2 * q->batch_max;
-	if (q->ring_max > ((size_t)1 << 26))
-		q->ring_max = (size_t)1 << 26;
+	q->max_shards = o->max_shards > 0 ? (size_t)o->max_shards : 200;
+	if (q->max_shards > REMOTE_MAX_SHARDS)
+		q->max_shards = REMOTE_MAX_SHARDS;
+	q->min_shards = o->min_shards > 0 ? (size_t)o->min_shards : 1;
+	if (q->min_shards > q->max_shards)
+		q->min_shards = q->max_shards;
+	q->nshards = q->min_shards;
+	q->ring_max = rq_ring_max(q, q->nshards);
 
 	pthread_mutex_init(&q->mu, NULL);
 	rq_cond_init(&q->exited_cond);
+	rq_cond_init(&q->mgr_cond);
 	if (pipe(q->cancel_pipe) < 0) {
 		int e = errno;
 		pthread_mutex_destroy(&q->mu);
 		pthread_cond_destroy(&q->exited_cond);
+		pthread_cond_destroy(&q->mgr_cond);
 		arena_free(&q->arena);
 		free(q);
 		return -e;
@@ -689,28 +863,21 @@ int remote_queue_new(struct remote_queue **out, const struct remote_queue_opts *
 	fcntl(q->cancel_pipe[0], F_SETFD, FD_CLOEXEC);
 	fcntl(q->cancel_pipe[1], F_SETFD, FD_CLOEXEC);
 	q->last_gc_ms = remote_now_ms();
-	q->shards = xcalloc(q->nshards, sizeof *q->shards);
-	struct http_tls_config tls = { q->o.tls_ca_file, q->o.tls_server_name, q->o.tls_insecure };
-	int rc = 0;
-	for (size_t i = 0; i < q->nshards; i++) {
-		struct rq_shard *sh = &q->shards[i];
-		sh->q = q;
-		rq_cond_init(&sh->cond);
-		char err[256];
-		if (http_client_new(&sh->http, &tls, err, sizeof err) < 0) {
-			log_error("remote write %s: %s", q->remote_name, err);
-			rc = -EINVAL;
-			break;
-		}
+	int rc = rq_shards_alloc(q, q->nshards, &q->shards);
+	if (rc) {
+		q->nshards = 0;
+		remote_queue_free(q, remote_now_ms());
+		return rc;
 	}
-	for (size_t i = 0; rc == 0 && i < q->nshards; i++) {
-		struct rq_shard *sh = &q->shards[i];
-		int e = pthread_create(&sh->th, NULL, rq_shard_main, sh);
-		if (e) {
+	pthread_mutex_lock(&q->mu);
+	rc = rq_shards_start(q);
+	pthread_mutex_unlock(&q->mu);
+	if (rc == 0) {
+		int e = pthread_create(&q->mgr, NULL, rq_manager_main, q);
+		if (e)
 			rc = -e;
-			break;
-		}
-		sh->started = true;
+		else
+			q->mgr_started = true;
 	}
 	if (rc) {
 		remote_queue_free(q, remote_now_ms());
@@ -726,42 +893,39 @@ void remote_queue_free(struct remote_queue *q, int64_t deadline_ms)
 {
 	if (!q)
 		return;
-	size_t started = 0;
 	pthread_mutex_lock(&q->mu);
 	q->stopping = true;
 	q->stop_deadline_ms = deadline_ms;
-	for (size_t i = 0; i < q->nshards; i++) {
+	pthread_cond_broadcast(&q->mgr_cond);
+	for (size_t i = 0; i < q->nshards; i++)
 		pthread_cond_broadcast(&q->shards[i].cond);
-		started += q->shards[i].started;
-	}
 	/* Let the shards flush until the deadline, then cancel what is in
 	 * flight so that they notice. */
-	while (q->exited < started && remote_now_ms() < deadline_ms)
+	while (q->running > 0 && remote_now_ms() < deadline_ms)
 		rq_wait_until(&q->exited_cond, &q->mu, deadline_ms);
+	bool cancel = q->running > 0;
 	pthread_mutex_unlock(&q->mu);
-	if (q->exited < started && write(q->cancel_pipe[1], "x", 1) < 0)
+	if (cancel && write(q->cancel_pipe[1], "x", 1) < 0)
 		log_warn("remote write %s: cannot cancel requests in flight", q->remote_name);
+	if (q->mgr_started)
+		pthread_join(q->mgr, NULL);
 	for (size_t i = 0; i < q->nshards; i++) {
-		struct rq_shard *sh = &q->shards[i];
-		if (sh->started) {
+		if (q->shards[i].started) {
 			pthread_mutex_lock(&q->mu);
-			pthread_cond_broadcast(&sh->cond);
+			pthread_cond_broadcast(&q->shards[i].cond);
 			pthread_mutex_unlock(&q->mu);
-			pthread_join(sh->th, NULL);
+			pthread_join(q->shards[i].th, NULL);
 		}
-		for (size_t k = 0; k < sh->len; k++)
-			rq_series_unref(sh->ring[(sh->head + k) % sh->cap].s);
-		free(sh->ring);
-		http_client_free(sh->http);
-		pthread_cond_destroy(&sh->cond);
 	}
+	if (q->shards)
+		rq_shards_release(q, q->shards, q->nshards);
 	rq_table_sweep(q, true, 0);
 	free(q->table);
-	free(q->shards);
 	labels_builder_free(&q->lb);
 	arena_free(&q->scratch);
 	close(q->cancel_pipe[0]);
 	close(q->cancel_pipe[1]);
+	pthread_cond_destroy(&q->mgr_cond);
 	pthread_cond_destroy(&q->exited_cond);
 	pthread_mutex_destroy(&q->mu);
 	arena_free(&q->arena);
@@ -781,6 +945,8 @@ void remote_queue_stats(struct remote_queue *q, struct remote_queue_stats *st)
 	st->requests = q->requests;
 	st->highest_sent_ms = q->highest_sent_ms;
 	st->pending = 0;
+	st->shards = q->nshards;
+	st->shard_capacity = q->ring_max;
 	for (size_t i = 0; i < q->nshards; i++)
 		st->pending += q->shards[i].len + q->shards[i].inflight;
 	pthread_mutex_unlock(&q->mu);
@@ -824,14 +990,14 @@ void remote_queue_metrics(struct remote_queue *q, struct mset *ms)
 		   "Newest sample timestamp this queue has sent successfully, in seconds.",
 		   (double)st.highest_sent_ms / 1000.0, RQ_L);
 	mset_gauge(ms, "prometheus_remote_storage_shards", "Shards sending in parallel.",
-		   (double)q->nshards, RQ_L);
-	mset_gauge(ms, "prometheus_remote_storage_shards_min", "Configured min_shards.",
-		   (double)q->nshards, RQ_L);
-	mset_gauge(ms, "prometheus_remote_storage_shards_max", "Configured max_shards.",
-		   (double)(q->o.max_shards > 0 ? q->o.max_shards : 200), RQ_L);
+		   (double)st.shards, RQ_L);
+	mset_gauge(ms, "prometheus_remote_storage_shards_min", "Fewest shards (min_shards).",
+		   (double)q->min_shards, RQ_L);
+	mset_gauge(ms, "prometheus_remote_storage_shards_max",
+		   "Most shards (max_shards, at most 64 here).", (double)q->max_shards, RQ_L);
 	mset_gauge(ms, "prometheus_remote_storage_shard_capacity",
 		   "Samples each shard can hold before the oldest give way.",
-		   (double)q->ring_max, RQ_L);
+		   (double)st.shard_capacity, RQ_L);
 	mset_gauge(ms, "prometheus_remote_storage_max_samples_per_send",
 		   "Most samples in one request.", (double)q->batch_max, RQ_L);
 	struct mfamily *f = mset_family(ms, "prometheus_remote_storage_sent_batch_duration_seconds",

@@ -36,10 +36,12 @@ struct rs_server {
 	int lfd, port;
 	pthread_t th;
 	atomic_int stop;
+	atomic_int conns; /* connection threads running */
 	pthread_mutex_t mu;
 	int statuses[16];
 	size_t nstatuses;
 	size_t requests;
+	unsigned delay_us;      /* before each answer */
 	size_t max_batch;       /* most samples seen in one request */
 	int bad_headers;        /* requests missing a remote-write header */
 	struct rs_sample got[RS_MAX_SAMPLES];
@@ -115,6 +117,52 @@ static void rs_record(struct rs_server *s, const struct buf *body)
 	free(raw);
 }
 
+struct rs_conn {
+	struct rs_server *s;
+	int fd;
+};
+
+/* One connection (keep-alive: several requests), on its own thread:
+ * each shard of the sender keeps its own connection. */
+static void *rs_conn_main(void *arg)
+{
+	struct rs_conn *c = arg;
+	struct rs_server *s = c->s;
+	int fd = c->fd;
+	free(c);
+	struct buf in = BUF_INIT, body = BUF_INIT;
+	for (;;) {
+		int ok = 0;
+		int rc = rs_read_request(fd, &in, &body, &ok);
+		if (rc < 0 || atomic_load(&s->stop))
+			break;
+		if (rc == 0)
+			continue;
+		pthread_mutex_lock(&s->mu);
+		size_t i = s->requests++;
+		if (i < 64)
+			s->req_ms[i] = remote_now_ms();
+		if (!ok)
+			s->bad_headers++;
+		int status = i < s->nstatuses ? s->statuses[i] : 204;
+		if (status / 100 == 2)
+			rs_record(s, &body);
+		pthread_mutex_unlock(&s->mu);
+		if (s->delay_us)
+			usleep(s->delay_us);
+		char resp[160];
+		int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Length: 4\r\n\r\nnope",
+				 status);
+		if (write(fd, resp, (size_t)n) < 0)
+			break;
+	}
+	buf_free(&in);
+	buf_free(&body);
+	close(fd);
+	atomic_fetch_sub(&s->conns, 1);
+	return NULL;
+}
+
 static void *rs_main(void *arg)
 {
 	struct rs_server *s = arg;
@@ -125,33 +173,18 @@ static void *rs_main(void *arg)
 		int fd = accept(s->lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
-		struct buf in = BUF_INIT, body = BUF_INIT;
-		for (;;) {
-			int ok = 0;
-			int rc = rs_read_request(fd, &in, &body, &ok);
-			if (rc < 0 || atomic_load(&s->stop))
-				break;
-			if (rc == 0)
-				continue;
-			pthread_mutex_lock(&s->mu);
-			size_t i = s->requests++;
-			if (i < 64)
-				s->req_ms[i] = remote_now_ms();
-			if (!ok)
-				s->bad_headers++;
-			int status = i < s->nstatuses ? s->statuses[i] : 204;
-			if (status / 100 == 2)
-				rs_record(s, &body);
-			pthread_mutex_unlock(&s->mu);
-			char resp[160];
-			int n = snprintf(resp, sizeof resp,
-					 "HTTP/1.1 %d X\r\nContent-Length: 4\r\n\r\nnope", status);
-			if (write(fd, resp, (size_t)n) < 0)
-				break;
+		struct rs_conn *c = malloc(sizeof *c);
+		c->s = s;
+		c->fd = fd;
+		pthread_t th;
+		atomic_fetch_add(&s->conns, 1);
+		if (pthread_create(&th, NULL, rs_conn_main, c) != 0) {
+			atomic_fetch_sub(&s->conns, 1);
+			close(fd);
+			free(c);
+			continue;
 		}
-		buf_free(&in);
-		buf_free(&body);
-		close(fd);
+		pthread_detach(th);
 	}
 	return NULL;
 }
@@ -178,6 +211,8 @@ static void rs_stop(struct rs_server *s)
 {
 	atomic_store(&s->stop, 1);
 	pthread_join(s->th, NULL);
+	while (atomic_load(&s->conns) > 0)
+		usleep(10000);
 	close(s->lfd);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
@@ -501,5 +536,47 @@ TEST(remote_writer_apply_relabels_and_keeps_unchanged_queues)
 	CHECK_INT(rs_count(srv), 2);
 	remote_writer_free(w);
 	prom_config_free(c2);
+	rs_stop(srv);
+}
+
+TEST(remote_sender_reshards_up_under_backlog_and_keeps_order)
+{
+	struct rs_server *srv = rs_start(NULL, 0);
+	srv->delay_us = 20000; /* a receiver 20 ms away */
+	struct remote_queue_opts o;
+	char url[128];
+	rs_opts(&o, url, sizeof url, srv->port);
+	o.min_shards = 1;
+	o.max_shards = 4;
+	o.max_samples_per_send = 10;
+	o.reshard_every_ms = 100;
+	struct remote_queue *q;
+	CHECK_INT(remote_queue_new(&q, &o), 0);
+	/* 2000 samples over 20 series: one shard needs 200 requests (4 s). */
+	for (int r = 0; r < 100; r++)
+		for (int i = 0; i < 20; i++) {
+			char inst[16];
+			snprintf(inst, sizeof inst, "h%d", i);
+			rs_push(q, "m", inst, 1000 + r, r);
+		}
+	RS_WAIT(rs_count(srv) == 2000, 8000);
+	struct remote_queue_stats st;
+	remote_queue_stats(q, &st);
+	remote_queue_free(q, remote_now_ms() + 1000);
+	CHECK_INT(srv->ngot, 2000);
+	CHECK(st.shards > 1);
+	CHECK_INT(st.dropped, 0);
+	/* Each series arrived in order, across the resharding. */
+	int64_t last[20];
+	for (int i = 0; i < 20; i++)
+		last[i] = 0;
+	for (size_t k = 0; k < srv->ngot; k++) {
+		const char *p = strstr(srv->got[k].series, "instance=h");
+		CHECK(p != NULL);
+		int i = atoi(p + 10);
+		CHECK(i >= 0 && i < 20);
+		CHECK(srv->got[k].t > last[i]);
+		last[i] = srv->got[k].t;
+	}
 	rs_stop(srv);
 }
