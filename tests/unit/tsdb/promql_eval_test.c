@@ -153,6 +153,51 @@ TEST(promql_extrapolated_rate_rules)
 	CHECK_DBL(promql_extrapolated_rate(f, 2, 0, 200000, 200000, false, false), 20);
 }
 
+/* ev_window_slide() walks the steps in order and must find, at every
+ * step, the same window as ev_window_at()'s binary searches, and say
+ * whether a point in it is below its predecessor. */
+TEST(promql_window_slide_matches_search)
+{
+	struct promql_point pts[200];
+	unsigned seed = 12345;
+	int64_t t = -50000;
+
+	for (size_t i = 0; i < 200; i++) {
+		seed = seed * 1103515245u + 12345u;
+		t += 1 + (int64_t)(seed >> 16) % 30000; /* irregular gaps */
+		pts[i] = P(t, (double)((seed >> 8) % 50)); /* frequent drops */
+	}
+	static const int64_t ranges[] = { 1, 15000, 60000, 300000, 10000000 };
+	static const int64_t steps[] = { 1000, 7000, 60000, 400000 };
+	static const int64_t offsets[] = { 0, 30000, -90000 };
+	for (size_t r = 0; r < 5; r++)
+		for (size_t s = 0; s < 4; s++)
+			for (size_t o = 0; o < 3; o++)
+				for (int at = 0; at < 2; at++) {
+					struct ev_window_src w;
+					memset(&w, 0, sizeof w);
+					w.buf = pts;
+					w.nbuf = 200;
+					w.range = ranges[r];
+					w.offset = offsets[o];
+					w.has_at = at;
+					w.at = 1234567;
+					w.ev_start = -100000;
+					for (int64_t ts = -100000; ts < t + 500000; ts += steps[s]) {
+						size_t lo1, hi1, lo2, hi2;
+						int64_t a1, b1, a2, b2;
+						bool drops, want = false;
+						ev_window_at(&w, ts, &lo1, &hi1, &a1, &b1);
+						ev_window_slide(&w, ts, &lo2, &hi2, &a2, &b2, &drops);
+						CHECK(lo1 == lo2 && hi1 == hi2 && a1 == a2 && b1 == b2);
+						for (size_t i = lo1 + 1; i < hi1; i++)
+							if (pts[i].v < pts[i - 1].v)
+								want = true;
+						CHECK(drops == want);
+					}
+				}
+}
+
 TEST(promql_bucket_quantile_rules)
 {
 	struct promql_bucket b[4];
