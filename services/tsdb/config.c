@@ -622,3 +622,25 @@ const struct prom_scrape_config *prom_config_job(const struct prom_config *c,
 			return &c->scrape_configs[i];
 	return NULL;
 }
+
+void prom_config_warnings(const struct prom_config *c, struct buf *out)
+{
+	if (c->nremote_read)
+		buf_printf(out, "%s: remote_read is ignored by pharos (%zu entr%s): queries read only the local store\n",
+			   c->path, c->nremote_read, c->nremote_read == 1 ? "y" : "ies");
+	for (size_t i = 0; i < c->nscrape_configs; i++)
+		if (c->scrape_configs[i].http.proxy_url)
+			buf_printf(out, "%s:%d:%d: job \"%s\": proxy_url is not supported by pharos: its targets will fail to scrape\n",
+				   c->path, c->scrape_configs[i].line, c->scrape_configs[i].col,
+				   c->scrape_configs[i].job_name);
+	for (size_t i = 0; i < c->nremote_write; i++)
+		if (c->remote_write[i].http.proxy_url)
+			buf_printf(out, "%s:%d:%d: remote_write: proxy_url is not supported by pharos\n", c->path,
+				   c->remote_write[i].line, c->remote_write[i].col);
+	if (c->storage_max_exemplars >= 0)
+		buf_printf(out, "%s: storage.exemplars is ignored by pharos (exemplars are not stored)\n", c->path);
+	if (c->storage_out_of_order_time_window_ms)
+		buf_printf(out, "%s: storage.tsdb.out_of_order_time_window is ignored by pharos\n", c->path);
+	if (c->global.query_log_file)
+		buf_printf(out, "%s: global.query_log_file is ignored by pharos\n", c->path);
+}

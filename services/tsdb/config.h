@@ -242,6 +242,13 @@ int prom_config_parse(const char *name, const char *data, size_t len,
 /* Free a config and everything in it. NULL is allowed. */
 void prom_config_free(struct prom_config *c);
 
+/* Append one line ("file: message\n") for each setting that loaded but
+ * that pharos does not act on: remote_read (ignored), proxy_url (not
+ * supported; the scraper also reports it per target), storage.exemplars
+ * and out_of_order_time_window, query_log_file. For the caller to log
+ * after a successful load or reload. */
+void prom_config_warnings(const struct prom_config *c, struct buf *out);
+
 /* The scrape config with that job name, or NULL. Borrowed from c. */
 const struct prom_scrape_config *prom_config_job(const struct prom_config *c,
 						  const char *job_name);

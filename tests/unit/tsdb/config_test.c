@@ -442,3 +442,26 @@ TEST(config_aliases_cannot_blow_up_the_load)
 	buf_free(&y);
 	buf_free(&err);
 }
+
+TEST(config_warnings_for_what_pharos_ignores)
+{
+	struct buf err = BUF_INIT, w = BUF_INIT;
+	struct prom_config *c = parse_ok("remote_read: [{url: 'http://r/read'}]\n"
+					 "scrape_configs:\n"
+					 "  - job_name: p\n"
+					 "    proxy_url: http://proxy:3128\n",
+					 &err);
+	CHECK(c != NULL);
+	prom_config_warnings(c, &w);
+	CHECK(strstr(w.p, "/etc/pharos/prometheus.yml: remote_read is ignored by pharos (1 entry)") != NULL);
+	CHECK(strstr(w.p, "/etc/pharos/prometheus.yml:3:5: job \"p\": proxy_url is not supported") != NULL);
+	prom_config_free(c);
+	buf_reset(&w);
+	c = parse_ok("scrape_configs: [{job_name: x}]\n", &err);
+	CHECK(c != NULL);
+	prom_config_warnings(c, &w);
+	CHECK_INT(w.len, 0);
+	prom_config_free(c);
+	buf_free(&w);
+	buf_free(&err);
+}
