@@ -50,6 +50,17 @@ struct collector {
 	int (*setup)(void);
 };
 
+/* ---- one scrape's memos ----
+ * A scrape runs its collectors one after another on one thread. Files that
+ * several collectors read (/proc/stat: cpu and stat) are read once per
+ * scrape: main.c calls scrape_begin() before the first collector, and a
+ * memo made under one scrape number is not used under another. Outside a
+ * scrape (unit tests, fuzzing) the number is 0 and nothing is memoised. */
+void scrape_begin(void);
+/* Back to "outside a scrape" (number 0) on this thread. */
+void scrape_end(void);
+unsigned long scrape_current(void);
+
 /* ---- helpers for collectors (collector_util.c) ---- */
 
 /* Largest file a collector reads; bigger ones are cut (a collector then

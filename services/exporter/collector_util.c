@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,24 @@ char *cpath(struct scrape *s, const char *root, const char *fmt, ...)
 	while (rl > 1 && root[rl - 1] == '/')
 		rl--;
 	return arena_printf(s->arena, "%.*s/%s", (int)rl, root, rel[0] == '/' ? rel + 1 : rel);
+}
+
+static _Thread_local unsigned long scrape_number;
+static atomic_ulong scrape_counter;
+
+void scrape_begin(void)
+{
+	scrape_number = atomic_fetch_add(&scrape_counter, 1) + 1;
+}
+
+void scrape_end(void)
+{
+	scrape_number = 0;
+}
+
+unsigned long scrape_current(void)
+{
+	return scrape_number;
 }
 
 size_t cat_str(char *out, size_t cap, ...)

@@ -214,6 +214,7 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 	struct mfamily *ok = mset_family(ms, "node_scrape_collector_success",
 					 "1 if the collector succeeded in this scrape, else 0.",
 					 METRIC_GAUGE);
+	scrape_begin();
 	for (int i = 0; collectors[i]; i++) {
 		if (!enabled[i] || !wanted(req, i))
 			continue;
@@ -228,6 +229,7 @@ static void handle_metrics(struct httpd_req *req, void *ctx)
 		mset_add(ms, dur, t1 - t0, 1, &n, &v);
 		mset_add(ms, ok, rc < 0 ? 0 : 1, 1, &n, &v);
 	}
+	scrape_end();
 	if (!opt.disable_exporter_metrics)
 		add_exporter_metrics(ms);
 	mset_write(ms, &sl->out);

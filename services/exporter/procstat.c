@@ -1,10 +1,12 @@
 /* procstat.c - parse /proc/stat (see procstat.h). Owner: helper h1. */
 #include "procstat.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
+#include "keptfile.h"
 
 const char *const procstat_softirq_names[PROCSTAT_NSOFTIRQ] = {
 	"hi", "timer", "net_tx", "net_rx", "block",
@@ -138,4 +140,38 @@ void procstat_parse(struct arena *a, char *text, struct procstat *out)
 	/* A number seen twice keeps its last line, as procfs does. */
 	for (size_t i = 0; i < nlines; i++)
 		out->cpu[lines[i].id] = lines[i].c;
+}
+
+/* This thread's reading for its current scrape. */
+static _Thread_local struct {
+	unsigned long scrape;
+	struct arena *arena;
+	int err;
+	struct procstat *st;
+} procstat_memo;
+
+int procstat_read(struct scrape *s, const struct procstat **out)
+{
+	unsigned long cur = scrape_current();
+	if (cur && procstat_memo.scrape == cur && procstat_memo.arena == s->arena) {
+		*out = procstat_memo.st;
+		return procstat_memo.err;
+	}
+	struct procstat *st = NULL;
+	int err = 0;
+	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "stat"));
+	if (!text) {
+		err = -errno;
+	} else {
+		st = arena_alloc(s->arena, sizeof *st);
+		procstat_parse(s->arena, text, st);
+	}
+	if (cur) {
+		procstat_memo.scrape = cur;
+		procstat_memo.arena = s->arena;
+		procstat_memo.err = err;
+		procstat_memo.st = st;
+	}
+	*out = st;
+	return err;
 }

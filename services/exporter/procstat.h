@@ -66,4 +66,11 @@ struct procstat {
  * Malformed lines are skipped. Never fails. */
 void procstat_parse(struct arena *a, char *text, struct procstat *out);
 
+struct scrape;
+/* Read and parse <procfs>/stat for collector scrape s, once per scrape
+ * (scrape_begin()): the cpu and stat collectors then report the same
+ * reading. [out] *out: valid until the scrape's arena is reset.
+ * Returns 0 or -errno. */
+int procstat_read(struct scrape *s, const struct procstat **out);
+
 #endif

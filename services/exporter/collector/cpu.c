@@ -125,18 +125,17 @@ void cpu_emit_seconds(struct scrape *s, const struct procstat_cpu *v, size_t n, 
 
 static int cpu_update_stat(struct scrape *s)
 {
-	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "stat"));
-	if (!text)
-		return -errno;
-	struct procstat st;
-	procstat_parse(s->arena, text, &st);
-	struct procstat_cpu *v = arena_alloc(s->arena, (st.ncpu ? st.ncpu : 1) * sizeof *v);
+	const struct procstat *st;
+	int rc = procstat_read(s, &st);
+	if (rc < 0)
+		return rc;
+	struct procstat_cpu *v = arena_alloc(s->arena, (st->ncpu ? st->ncpu : 1) * sizeof *v);
 	pthread_mutex_lock(&cpu_cache_lock);
-	cpu_cache_update(&cpu_cache, st.cpu, st.ncpu);
-	if (st.ncpu)
-		memcpy(v, cpu_cache.v, st.ncpu * sizeof *v);
+	cpu_cache_update(&cpu_cache, st->cpu, st->ncpu);
+	if (st->ncpu)
+		memcpy(v, cpu_cache.v, st->ncpu * sizeof *v);
 	pthread_mutex_unlock(&cpu_cache_lock);
-	cpu_emit_seconds(s, v, st.ncpu, cpu_guest);
+	cpu_emit_seconds(s, v, st->ncpu, cpu_guest);
 	return 0;
 }
 

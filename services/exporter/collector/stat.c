@@ -43,12 +43,11 @@ void stat_emit(struct scrape *s, const struct procstat *st, int softirq)
 
 static int stat_update(struct scrape *s)
 {
-	char *text = kept_read_arena(s, cpath(s, exporter_paths.procfs, "stat"));
-	if (!text)
-		return -errno;
-	struct procstat st;
-	procstat_parse(s->arena, text, &st);
-	stat_emit(s, &st, stat_softirq);
+	const struct procstat *st;
+	int rc = procstat_read(s, &st);
+	if (rc < 0)
+		return rc;
+	stat_emit(s, st, stat_softirq);
 	return 0;
 }
 
