@@ -153,10 +153,33 @@ void chunk_bits_append(struct chunk_bits *b, const uint8_t *src, uint32_t nbits)
 	size_t pos = 0;
 
 	chunk_bits_reserve(b, nbits);
+	if ((b->nbits & 7) == 0 && nbits) {
+		/* Byte-aligned: copy, then clear the bits past the end. */
+		memcpy(b->p + b->nbits / 8, src, (nbits + 7) / 8);
+		b->nbits += nbits;
+		if (b->nbits & 7)
+			b->p[b->nbits / 8] &= (uint8_t)(0xff00 >> (b->nbits & 7));
+		return;
+	}
 	while (pos < nbits) {
 		unsigned n = nbits - pos > 56 ? 56 : (unsigned)(nbits - pos);
 		uint64_t v;
 		chunk_get(src, nbits, &pos, n, &v);
+		chunk_put(b, v, n);
+	}
+}
+
+void chunk_bits_append_from(struct chunk_bits *b, const uint8_t *src, size_t from, size_t to)
+{
+	size_t pos = from;
+
+	if (to <= from)
+		return;
+	chunk_bits_reserve(b, (uint32_t)(to - from));
+	while (pos < to) {
+		unsigned n = to - pos > 56 ? 56 : (unsigned)(to - pos);
+		uint64_t v;
+		chunk_get(src, to, &pos, n, &v);
 		chunk_put(b, v, n);
 	}
 }

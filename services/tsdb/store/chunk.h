@@ -65,6 +65,8 @@ void chunk_append(struct chunk_bits *b, struct chunk_state *st, int64_t t, doubl
 
 /* Append nbits bits from src (starting at its bit 0) to b. */
 void chunk_bits_append(struct chunk_bits *b, const uint8_t *src, uint32_t nbits);
+/* Append bits [from, to) of src to b. */
+void chunk_bits_append_from(struct chunk_bits *b, const uint8_t *src, size_t from, size_t to);
 /* Copy bits [from, to) of b to out (starting at bit 0 of a new byte
  * string appended to out). */
 void chunk_bits_extract(const struct chunk_bits *b, uint32_t from, uint32_t to, struct buf *out);

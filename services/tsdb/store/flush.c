@@ -48,24 +48,29 @@ static void tsdb_hl_key(uint8_t k[12], uint64_t seq, uint32_t part)
 
 /* ---- replay ---- */
 
-/* Append nbits of src to se's head and read them to advance its state. */
-static int tsdb_replay_bits(struct tsdb_series *se, const uint8_t *src, uint32_t nbits)
+/* Read k samples for se from the payload at r->pos (r->st is ignored:
+ * se's state is used and advanced) and append their bits to its head. */
+static int tsdb_replay_samples(struct tsdb_store *s, struct tsdb_series *se, struct chunk_reader *r,
+			       uint64_t k)
 {
-	struct chunk_reader r;
+	size_t from = r->pos;
 	int64_t t;
 	double v;
-	int rc;
 
-	chunk_reader_init(&r, src, nbits, &se->st);
-	while ((rc = chunk_reader_next(&r, &t, &v)) > 0) {
+	if (k > CHUNK_MAX_SAMPLES || se->st.n + k > CHUNK_MAX_SAMPLES)
+		return -1;
+	r->st = se->st;
+	for (uint64_t i = 0; i < k; i++) {
+		if (chunk_reader_next(r, &t, &v) != 1)
+			return -1;
 		se->last_t = t;
 		memcpy(&se->last_vbits, &v, 8);
 	}
-	if (rc < 0 || r.st.n > CHUNK_MAX_SAMPLES)
-		return -1;
-	se->st = r.st;
-	chunk_bits_append(&se->head, src, nbits);
+	se->st = r->st;
+	tsdb_bits_reserve(&s->slab, &se->head, (uint32_t)(r->pos - from));
+	chunk_bits_append_from(&se->head, r->p, from, r->pos);
 	se->flushed_bits = se->head.nbits;
+	se->flushed_n = se->st.n;
 	return 0;
 }
 
@@ -73,101 +78,166 @@ static void tsdb_drop_head(struct tsdb_store *s, struct tsdb_series *se)
 {
 	if (se->has_head)
 		s->nheads--;
-	free(se->head.p);
+	tsdb_slab_free(&s->slab, se->head.p, se->head.cap);
 	se->head = (struct chunk_bits){ NULL, 0, 0 };
 	se->has_head = false;
 }
 
-static int tsdb_replay_record(struct tsdb_store *s, const uint8_t *p, size_t len)
+/* A checkpoint part: every head chunk whole, with its state. */
+static int tsdb_replay_ckpt(struct tsdb_store *s, const uint8_t *p, const uint8_t *end)
 {
-	const uint8_t *end = p + len;
 	uint64_t id = 0;
 
-	if (len == 0)
-		return -1;
-	int type = *p++;
-	if (type != 'F' && type != 'C')
-		return -1;
 	while (p < end) {
-		uint64_t d, nbits, part = 0, u, flags = 0;
-		int64_t window = 0;
+		uint64_t d, nbits, part, xprev, n, lastv;
+		int64_t window, t, dt, pv;
 		struct chunk_state st;
 		chunk_state_init(&st);
-		if (chunk_get_uvarint(&p, end, &d) < 0)
+		if (chunk_get_uvarint(&p, end, &d) < 0 || chunk_get_varint(&p, end, &window) < 0 ||
+		    chunk_get_uvarint(&p, end, &part) < 0 || chunk_get_varint(&p, end, &t) < 0 ||
+		    chunk_get_varint(&p, end, &dt) < 0 || chunk_get_varint(&p, end, &pv) < 0 ||
+		    chunk_get_uvarint(&p, end, &xprev) < 0 || chunk_get_uvarint(&p, end, &n) < 0 ||
+		    end - p < 4)
 			return -1;
 		id += d;
-		if (type == 'F') {
-			if (p >= end)
-				return -1;
-			flags = *p++;
-			if ((flags & TSDB_FRAG_NEW) &&
-			    (chunk_get_varint(&p, end, &window) < 0 || chunk_get_uvarint(&p, end, &part) < 0))
-				return -1;
-		} else {
-			int64_t t, dt, pv;
-			uint64_t xprev, n;
-			if (chunk_get_varint(&p, end, &window) < 0 || chunk_get_uvarint(&p, end, &part) < 0 ||
-			    chunk_get_varint(&p, end, &t) < 0 || chunk_get_varint(&p, end, &dt) < 0 ||
-			    chunk_get_varint(&p, end, &pv) < 0 || chunk_get_uvarint(&p, end, &xprev) < 0 ||
-			    chunk_get_uvarint(&p, end, &n) < 0 || end - p < 4)
-				return -1;
-			st.t = t;
-			st.dt = dt;
-			st.p = pv;
-			st.xprev = xprev;
-			st.n = (uint32_t)n;
-			st.e = (int8_t)((int)p[0] - 1);
-			st.w = p[1];
-			st.lead = p[2];
-			st.trail = p[3];
-			p += 4;
-			if (chunk_get_uvarint(&p, end, &u) < 0)
-				return -1;
-			flags = u; /* the last value's bits */
-		}
-		if (chunk_get_uvarint(&p, end, &nbits) < 0 || nbits > (uint64_t)(end - p) * 8)
+		st.t = t;
+		st.dt = dt;
+		st.p = pv;
+		st.xprev = xprev;
+		st.n = (uint32_t)n;
+		st.e = (int8_t)((int)p[0] - 1);
+		st.w = p[1];
+		st.lead = p[2];
+		st.trail = p[3];
+		p += 4;
+		if (chunk_get_uvarint(&p, end, &lastv) < 0 || chunk_get_uvarint(&p, end, &nbits) < 0 ||
+		    nbits > (uint64_t)(end - p) * 8 || nbits > UINT32_MAX - 8)
 			return -1;
 		const uint8_t *bits = p;
 		p += (nbits + 7) / 8;
-		if (id == 0 || id >= s->stored_next_id || part > 255 || st.e > 15 || st.w > 63)
+		if (id == 0 || id >= s->stored_next_id || part > 255 || st.e > 15 || st.w > 63 ||
+		    n > CHUNK_MAX_SAMPLES || (st.lead > 64 && st.lead != 0xff) || st.trail > 64)
 			return -1;
 		struct tsdb_series *se = tsdb_series_ensure(s, id);
 		if (!se)
 			return -1;
-		if (type == 'C') {
-			tsdb_drop_head(s, se);
-			se->window = window;
-			se->part = (uint32_t)part;
-			se->st = st;
-			se->gen = 1;
-			se->has_head = true;
-			s->nheads++;
-			chunk_bits_append(&se->head, bits, (uint32_t)nbits);
-			se->flushed_bits = se->head.nbits;
-			se->last_t = st.n ? st.t : INT64_MIN;
-			se->last_vbits = flags;
-		} else {
-			if (flags & TSDB_FRAG_NEW) {
-				tsdb_drop_head(s, se);
-				se->window = window;
-				se->part = (uint32_t)part;
-				chunk_state_init(&se->st);
-				se->gen++;
-				se->has_head = true;
-				s->nheads++;
-			}
-			if (se->has_head && nbits && tsdb_replay_bits(se, bits, (uint32_t)nbits) < 0) {
-				log_warn("tsdb: head log: series %llu: corrupt samples dropped",
-					 (unsigned long long)id);
-				tsdb_drop_head(s, se);
-			}
-			if (flags & TSDB_FRAG_FROZEN)
-				tsdb_drop_head(s, se);
-		}
-		if (se->has_head && se->st.n && se->st.t > s->max_t)
-			s->max_t = se->st.t;
+		tsdb_drop_head(s, se);
+		se->window = window;
+		se->part = (uint32_t)part;
+		se->st = st;
+		se->gen = 1;
+		se->has_head = true;
+		s->nheads++;
+		tsdb_bits_reserve(&s->slab, &se->head, (uint32_t)nbits);
+		chunk_bits_append(&se->head, bits, (uint32_t)nbits);
+		se->flushed_bits = se->head.nbits;
+		se->flushed_n = st.n;
+		se->last_t = st.n ? st.t : INT64_MIN;
+		se->last_vbits = lastv;
+		if (st.n && st.t > s->max_t)
+			s->max_t = st.t;
 	}
 	return 0;
+}
+
+/* A flush record: runs, special entries, payload (see the writer). */
+static int tsdb_replay_flush(struct tsdb_store *s, const uint8_t *p, const uint8_t *end)
+{
+	uint64_t nruns, nspecial, nbits;
+	const uint8_t *runs, *special;
+
+	if (chunk_get_uvarint(&p, end, &nruns) < 0)
+		return -1;
+	runs = p;
+	for (uint64_t i = 0; i < nruns * 3; i++) {
+		uint64_t u;
+		if (chunk_get_uvarint(&p, end, &u) < 0)
+			return -1;
+	}
+	if (chunk_get_uvarint(&p, end, &nspecial) < 0)
+		return -1;
+	special = p;
+	for (uint64_t i = 0; i < nspecial; i++) {
+		uint64_t u;
+		int64_t w;
+		if (chunk_get_uvarint(&p, end, &u) < 0 || p >= end)
+			return -1;
+		uint8_t f = *p++;
+		if (f == TSDB_FRAG_NEW && (chunk_get_varint(&p, end, &w) < 0 ||
+					   chunk_get_uvarint(&p, end, &u) < 0 ||
+					   chunk_get_uvarint(&p, end, &u) < 0))
+			return -1;
+	}
+	if (chunk_get_uvarint(&p, end, &nbits) < 0 || nbits > (uint64_t)(end - p) * 8)
+		return -1;
+	struct chunk_reader r;
+	chunk_reader_init(&r, p, (size_t)nbits, NULL);
+
+	const uint8_t *q = runs;
+	uint64_t next = 0;
+	for (uint64_t i = 0; i < nruns; i++) {
+		uint64_t gap, len, k;
+		chunk_get_uvarint(&q, end, &gap);
+		chunk_get_uvarint(&q, end, &len);
+		chunk_get_uvarint(&q, end, &k);
+		if (gap >= s->stored_next_id || next + gap >= s->stored_next_id)
+			return -1;
+		uint64_t start = next + gap;
+		if (start == 0 || len == 0 || len > s->stored_next_id - start)
+			return -1;
+		for (uint64_t id = start; id < start + len; id++) {
+			struct tsdb_series *se = tsdb_series_ensure(s, id);
+			if (!se || !se->has_head || tsdb_replay_samples(s, se, &r, k) < 0)
+				return -1;
+			if (se->st.t > s->max_t)
+				s->max_t = se->st.t;
+		}
+		next = start + len;
+	}
+	q = special;
+	uint64_t id = 0;
+	for (uint64_t i = 0; i < nspecial; i++) {
+		uint64_t d, part = 0, k = 0;
+		int64_t window = 0;
+		chunk_get_uvarint(&q, end, &d);
+		uint8_t f = *q++;
+		if (f == TSDB_FRAG_NEW) {
+			chunk_get_varint(&q, end, &window);
+			chunk_get_uvarint(&q, end, &part);
+			chunk_get_uvarint(&q, end, &k);
+		}
+		id += d;
+		if (id == 0 || id >= s->stored_next_id || part > 255)
+			return -1;
+		struct tsdb_series *se = tsdb_series_ensure(s, id);
+		if (!se)
+			return -1;
+		tsdb_drop_head(s, se);
+		if (f == TSDB_FRAG_NEW) {
+			se->window = window;
+			se->part = (uint32_t)part;
+			chunk_state_init(&se->st);
+			se->gen++;
+			se->has_head = true;
+			s->nheads++;
+			if (tsdb_replay_samples(s, se, &r, k) < 0)
+				return -1;
+			if (se->st.t > s->max_t)
+				s->max_t = se->st.t;
+		}
+	}
+	return 0;
+}
+
+static int tsdb_replay_record(struct tsdb_store *s, const uint8_t *p, size_t len)
+{
+	if (len == 0)
+		return -1;
+	if (p[0] == 'C')
+		return tsdb_replay_ckpt(s, p + 1, p + len);
+	if (p[0] == 'G')
+		return tsdb_replay_flush(s, p + 1, p + len);
+	return -1;
 }
 
 int tsdb_flush_open_replay(struct tsdb_store *s, char *err, size_t errlen)
@@ -305,6 +375,22 @@ static void tsdb_ckpt_entry(struct buf *b, uint64_t *prev, struct tsdb_series *s
 	buf_put(b, se->head.p, (se->head.nbits + 7) / 8);
 }
 
+static void tsdb_collect_frozen(struct tsdb_flush_job *j, struct tsdb_series *se, size_t *fzcap)
+{
+	for (struct tsdb_frozen *f = se->frozen; f; f = f->next) {
+		if (f->written)
+			continue;
+		if (j->nfz == *fzcap) {
+			*fzcap = *fzcap ? *fzcap * 2 : 64;
+			j->fz = xrealloc(j->fz, *fzcap * sizeof *j->fz);
+		}
+		struct tsdb_fz *z = &j->fz[j->nfz++];
+		tsdb_chunk_key(z->key, f->window, se->id, f->part);
+		z->f = f;
+		buf_init(&z->enc);
+	}
+}
+
 /* Everything the flush takes from memory, under the locks. */
 static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, bool closing)
 {
@@ -331,49 +417,94 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	}
 	if (nd > 1)
 		qsort(d, nd, sizeof *d, tsdb_series_id_cmp);
-	buf_putc(&j->rec, 'F');
-	uint64_t prev = 0;
+	/* The record (FORMAT.md): runs of consecutive ids that each got k
+	 * more samples, then the entries that start or end a chunk, then
+	 * the samples' bits of all of them, back to back. */
+	struct buf runs = BUF_INIT, special = BUF_INIT;
+	struct chunk_bits payload = { NULL, 0, 0 };
+	uint64_t nruns = 0, nspecial = 0, run_start = 0, run_len = 0, run_k = 0, prev_end = 0;
+	uint64_t sprev = 0;
 	size_t fzcap = 0;
+	struct tsdb_series **sp = NULL;
+	size_t nsp = 0;
 	for (size_t i = 0; i < nd; i++) {
 		struct tsdb_series *se = d[i];
-		for (struct tsdb_frozen *f = se->frozen; f; f = f->next) {
-			if (f->written)
-				continue;
-			if (j->nfz == fzcap) {
-				fzcap = fzcap ? fzcap * 2 : 64;
-				j->fz = xrealloc(j->fz, fzcap * sizeof *j->fz);
-			}
-			struct tsdb_fz *z = &j->fz[j->nfz++];
-			tsdb_chunk_key(z->key, f->window, se->id, f->part);
-			z->f = f;
-			buf_init(&z->enc);
-		}
-		uint8_t flags = 0;
-		uint32_t from = se->flushed_bits;
-		if (se->has_head && se->fresh) {
-			flags = 1;
-			from = 0;
-		} else if (!se->has_head) {
-			flags = 2;
-		} else if (from >= se->head.nbits) {
-			se->dirty = false;
-			continue;
-		}
-		chunk_put_uvarint(&j->rec, se->id - prev);
-		prev = se->id;
-		buf_putc(&j->rec, (char)flags);
-		if (flags & 1) {
-			chunk_put_varint(&j->rec, se->window);
-			chunk_put_uvarint(&j->rec, se->part);
-		}
-		uint32_t nb = se->has_head ? se->head.nbits - from : 0;
-		chunk_put_uvarint(&j->rec, nb);
-		if (nb)
-			chunk_bits_extract(&se->head, from, se->head.nbits, &j->rec);
-		se->flushed_bits = se->head.nbits;
-		se->fresh = false;
 		se->dirty = false;
+		if (!s->need_ckpt)
+			tsdb_collect_frozen(j, se, &fzcap);
+		if (se->has_head && !se->fresh) {
+			uint32_t k = se->st.n - se->flushed_n;
+			if (k == 0)
+				continue;
+			if (run_len && se->id == run_start + run_len && k == run_k) {
+				run_len++;
+			} else {
+				if (run_len) {
+					chunk_put_uvarint(&runs, run_start - prev_end);
+					chunk_put_uvarint(&runs, run_len);
+					chunk_put_uvarint(&runs, run_k);
+					prev_end = run_start + run_len;
+					nruns++;
+				}
+				run_start = se->id;
+				run_len = 1;
+				run_k = k;
+			}
+			chunk_bits_append_from(&payload, se->head.p, se->flushed_bits, se->head.nbits);
+		} else {
+			sp = xrealloc(sp, (nsp + 1) * sizeof *sp);
+			sp[nsp++] = se;
+		}
 		j->entries++;
+	}
+	if (run_len) {
+		chunk_put_uvarint(&runs, run_start - prev_end);
+		chunk_put_uvarint(&runs, run_len);
+		chunk_put_uvarint(&runs, run_k);
+		nruns++;
+	}
+	for (size_t i = 0; i < nsp; i++) {
+		struct tsdb_series *se = sp[i];
+		chunk_put_uvarint(&special, se->id - sprev);
+		sprev = se->id;
+		if (se->has_head) { /* a new chunk (fresh) */
+			buf_putc(&special, TSDB_FRAG_NEW);
+			chunk_put_varint(&special, se->window);
+			chunk_put_uvarint(&special, se->part);
+			chunk_put_uvarint(&special, se->st.n);
+			chunk_bits_append_from(&payload, se->head.p, 0, se->head.nbits);
+		} else {
+			buf_putc(&special, TSDB_FRAG_FROZEN);
+		}
+		nspecial++;
+	}
+	free(sp);
+	for (size_t i = 0; i < nd; i++) {
+		struct tsdb_series *se = d[i];
+		se->flushed_bits = se->head.nbits;
+		se->flushed_n = se->st.n;
+		se->fresh = false;
+	}
+	buf_putc(&j->rec, 'G');
+	chunk_put_uvarint(&j->rec, nruns);
+	if (runs.len)
+		buf_put(&j->rec, runs.p, runs.len);
+	chunk_put_uvarint(&j->rec, nspecial);
+	if (special.len)
+		buf_put(&j->rec, special.p, special.len);
+	chunk_put_uvarint(&j->rec, payload.nbits);
+	if (payload.nbits)
+		buf_put(&j->rec, payload.p, (payload.nbits + 7) / 8);
+	buf_free(&runs);
+	buf_free(&special);
+	free(payload.p);
+	if (s->need_ckpt) {
+		/* After a failed flush: cut chunks of any series may be due. */
+		for (uint64_t id = 1; id < n; id++) {
+			struct tsdb_series *se = tsdb_series_get(s, id);
+			if (se && se->frozen)
+				tsdb_collect_frozen(j, se, &fzcap);
+		}
 	}
 	s->dirty = NULL;
 	free(d);
@@ -637,7 +768,7 @@ static void tsdb_flush_release(struct tsdb_store *s)
 			struct tsdb_frozen *f = *pp;
 			if (f->written && f->written <= minq) {
 				*pp = f->next;
-				free(f->bits);
+				tsdb_slab_free(&s->slab, f->bits, f->cap);
 				free(f);
 			} else {
 				pp = &f->next;

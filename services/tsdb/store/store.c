@@ -386,6 +386,7 @@ void tsdb_series_freeze(struct tsdb_store *s, struct tsdb_series *se)
 	f->gen = se->gen;
 	f->nbits = se->head.nbits;
 	f->bits = se->head.p;
+	f->cap = se->head.cap;
 	se->head = (struct chunk_bits){ NULL, 0, 0 };
 	se->has_head = false;
 	se->fresh = false;
@@ -453,6 +454,7 @@ int tsdb_appender_commit(struct tsdb_appender *a)
 			chunk_state_init(&se->st);
 			s->nheads++;
 		}
+		tsdb_bits_reserve(&s->slab, &se->head, TSDB_SAMPLE_MAX_BITS);
 		chunk_append(&se->head, &se->st, p->t, p->v);
 		__atomic_store_n(&se->last_t, p->t, __ATOMIC_RELEASE);
 		__atomic_store_n(&se->last_vbits, vb, __ATOMIC_RELAXED);
@@ -521,10 +523,8 @@ static void tsdb_store_free(struct tsdb_store *s)
 		if (!se)
 			continue;
 		free(se->blob);
-		free(se->head.p);
 		for (struct tsdb_frozen *f = se->frozen, *nf; f; f = nf) {
 			nf = f->next;
-			free(f->bits);
 			free(f);
 		}
 		free(se);
@@ -533,6 +533,7 @@ static void tsdb_store_free(struct tsdb_store *s)
 		for (size_t i = 0; i < TSDB_MAX_PAGES; i++)
 			free(s->pages[i]);
 	free(s->pages);
+	tsdb_slab_destroy(&s->slab);
 	free(s->htab);
 	free(s->qseqs);
 	free(s->dir);

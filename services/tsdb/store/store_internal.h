@@ -26,7 +26,7 @@
 #define TSDB_WINDOW_MS (30 * 60 * 1000LL)
 /* A head chunk whose window ended more than this before the newest
  * sample is cut; older samples are out of bounds. */
-#define TSDB_GRACE_MS (TSDB_WINDOW_MS / 2)
+#define TSDB_GRACE_MS TSDB_WINDOW_MS
 /* A checkpoint of the whole head is written when the head log holds more
  * than this many entries per head series. */
 #define TSDB_CKPT_ENTRIES_PER_SERIES 12
@@ -41,14 +41,32 @@
 #define TSDB_PAGE_SIZE (1u << TSDB_PAGE_BITS)
 #define TSDB_MAX_PAGES (1u << 16)
 
+#define TSDB_SLAB_CLASSES 29
+
+/* slab.c: memory for chunk bits (see there). */
+struct tsdb_slab_block;
+struct tsdb_slab {
+	void *free[TSDB_SLAB_CLASSES];
+	struct tsdb_slab_block *cur[TSDB_SLAB_CLASSES];
+	struct tsdb_slab_block *blocks;
+	uint64_t bytes, reserved; /* handed out; taken from malloc */
+};
+void *tsdb_slab_alloc(struct tsdb_slab *sl, uint32_t size, uint32_t *cap);
+void tsdb_slab_free(struct tsdb_slab *sl, void *p, uint32_t cap);
+void tsdb_slab_destroy(struct tsdb_slab *sl);
+/* Make room in b for more_bits more bits (memory from sl). */
+void tsdb_bits_reserve(struct tsdb_slab *sl, struct chunk_bits *b, uint32_t more_bits);
+/* Most bits one sample takes in the stream. */
+#define TSDB_SAMPLE_MAX_BITS 160
+
 /* A cut chunk kept in memory until LMDB has it and no querier that could
  * miss it there is open. */
 struct tsdb_frozen {
 	struct tsdb_frozen *next;
 	int64_t window;
 	uint32_t part, gen;
-	uint32_t nbits;
-	uint8_t *bits;   /* the stream, owned */
+	uint32_t nbits, cap;
+	uint8_t *bits;   /* the stream, from the store's slab (cap bytes) */
 	uint64_t written; /* flush seq that stored it in LMDB, 0 = not yet */
 };
 
@@ -63,6 +81,7 @@ struct tsdb_series {
 	int64_t window;
 	uint32_t part, gen;
 	uint32_t flushed_bits; /* bits of head already in the head log */
+	uint32_t flushed_n;    /* samples of head already in the head log */
 	bool has_head, fresh, dirty;
 	int64_t last_t;        /* written under head_mu, read with __atomic by appenders */        /* newest committed sample, INT64_MIN if none */
 	uint64_t last_vbits;
@@ -95,6 +114,7 @@ struct tsdb_store {
 	uint64_t nseries_pub;        /* ids < this are published (__atomic) */
 
 	/* head_mu */
+	struct tsdb_slab slab;
 	struct tsdb_series *dirty;
 	int64_t max_t;            /* newest sample committed, INT64_MIN if none */
 	uint64_t flush_seq;       /* last flush seq committed */
