@@ -8,6 +8,7 @@
 
 struct mlabel {
 	const char *name, *value;
+	uint32_t nlen, vlen; /* their lengths */
 };
 
 struct msample {
@@ -22,6 +23,7 @@ struct msample {
 
 struct mfamily {
 	const char *name, *help;
+	size_t name_len;
 	enum metric_type type;
 	uint32_t hash;
 	struct msample *samples; /* in insertion order, reversed */
@@ -84,8 +86,6 @@ static void table_grow(struct mset *ms)
 struct mfamily *mset_family(struct mset *ms, const char *name, const char *help,
 			    enum metric_type type)
 {
-	if (!expfmt_valid_metric_name(name))
-		return NULL;
 	if ((ms->nfamilies + 1) * 2 > ms->table_cap)
 		table_grow(ms);
 	uint32_t h = name_hash(name);
@@ -93,8 +93,13 @@ struct mfamily *mset_family(struct mset *ms, const char *name, const char *help,
 	for (; ms->table[j]; j = (j + 1) & (ms->table_cap - 1))
 		if (ms->table[j]->hash == h && strcmp(ms->table[j]->name, name) == 0)
 			return ms->table[j];
+	/* Only valid names enter the table, so a name found there needs no
+	 * check; a new one does. */
+	if (!expfmt_valid_metric_name(name))
+		return NULL;
 	struct mfamily *f = arena_alloc(&ms->arena, sizeof *f);
-	f->name = arena_strdup(&ms->arena, name);
+	f->name_len = strlen(name);
+	f->name = arena_strndup(&ms->arena, name, f->name_len);
 	f->help = arena_strdup(&ms->arena, help ? help : "");
 	f->type = type;
 	f->hash = h;
@@ -124,13 +129,23 @@ static struct msample *sample_new(struct mset *ms, struct mfamily *fam, size_t n
 		tmp[k].value = values[i] ? values[i] : "";
 		k++;
 	}
-	qsort(tmp, k, sizeof tmp[0], label_cmp);
+	/* Insertion sort: a sample has a handful of labels; equal names keep
+	 * their order, as before. */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i; j > 0 && label_cmp(&tmp[j - 1], &tmp[j]) > 0; j--) {
+			struct mlabel t = tmp[j - 1];
+			tmp[j - 1] = tmp[j];
+			tmp[j] = t;
+		}
 	struct msample *s = arena_alloc(&ms->arena, sizeof *s);
 	memset(s, 0, sizeof *s);
 	s->labels = arena_alloc(&ms->arena, (k ? k : 1) * sizeof *s->labels);
 	for (size_t i = 0; i < k; i++) {
-		s->labels[i].name = arena_strdup(&ms->arena, tmp[i].name);
-		s->labels[i].value = arena_strdup(&ms->arena, tmp[i].value);
+		size_t nl = strlen(tmp[i].name), vl = strlen(tmp[i].value);
+		s->labels[i].name = arena_strndup(&ms->arena, tmp[i].name, nl);
+		s->labels[i].value = arena_strndup(&ms->arena, tmp[i].value, vl);
+		s->labels[i].nlen = (uint32_t)nl;
+		s->labels[i].vlen = (uint32_t)vl;
 	}
 	s->nlabels = k;
 	s->next = fam->samples;
@@ -243,37 +258,72 @@ static int same_labels(const struct msample *x, const struct msample *y)
 	return 1;
 }
 
-/* name{labels[,extra="val"]} value\n */
-static void write_line(struct buf *out, const char *name, const char *suffix,
+/* Label value escaping into o (room for twice the value): \\, \" and
+ * \n, as expfmt_write_label_value() does. */
+static char *put_label_value(char *o, const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		if (c == '\\' || c == '"') {
+			*o++ = '\\';
+			*o++ = c;
+		} else if (c == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else {
+			*o++ = c;
+		}
+	}
+	return o;
+}
+
+/* name{labels[,extra="val"]} value\n, written straight into out after one
+ * reservation of the most it can take. */
+static void write_line(struct buf *out, const struct mfamily *f, const char *suffix,
 		       const struct msample *s, const char *extra, double extra_v,
 		       double v)
 {
-	buf_puts(out, name);
-	if (suffix)
-		buf_puts(out, suffix);
+	size_t slen = suffix ? strlen(suffix) : 0, elen = extra ? strlen(extra) : 0;
+	size_t need = f->name_len + slen + 2 * EXPFMT_DOUBLE_MAX + elen + 16;
+	for (size_t i = 0; i < s->nlabels; i++)
+		need += s->labels[i].nlen + 2 * (size_t)s->labels[i].vlen + 4;
+	buf_reserve(out, need);
+	char *o = out->p + out->len;
+	memcpy(o, f->name, f->name_len);
+	o += f->name_len;
+	if (slen) {
+		memcpy(o, suffix, slen);
+		o += slen;
+	}
 	if (s->nlabels || extra) {
-		buf_putc(out, '{');
+		*o++ = '{';
 		for (size_t i = 0; i < s->nlabels; i++) {
 			if (i)
-				buf_putc(out, ',');
-			buf_puts(out, s->labels[i].name);
-			buf_put(out, "=\"", 2);
-			expfmt_write_label_value(out, s->labels[i].value);
-			buf_putc(out, '"');
+				*o++ = ',';
+			memcpy(o, s->labels[i].name, s->labels[i].nlen);
+			o += s->labels[i].nlen;
+			*o++ = '=';
+			*o++ = '"';
+			o = put_label_value(o, s->labels[i].value, s->labels[i].vlen);
+			*o++ = '"';
 		}
 		if (extra) {
 			if (s->nlabels)
-				buf_putc(out, ',');
-			buf_puts(out, extra);
-			buf_put(out, "=\"", 2);
-			expfmt_write_double(out, extra_v);
-			buf_putc(out, '"');
+				*o++ = ',';
+			memcpy(o, extra, elen);
+			o += elen;
+			*o++ = '=';
+			*o++ = '"';
+			o += expfmt_format_double(o, extra_v);
+			*o++ = '"';
 		}
-		buf_putc(out, '}');
+		*o++ = '}';
 	}
-	buf_putc(out, ' ');
-	expfmt_write_double(out, v);
-	buf_putc(out, '\n');
+	*o++ = ' ';
+	o += expfmt_format_double(o, v);
+	*o++ = '\n';
+	*o = 0;
+	out->len = (size_t)(o - out->p);
 }
 
 static void write_family(struct buf *out, struct mfamily *f, struct msample **tmp)
@@ -310,22 +360,22 @@ static void write_family(struct buf *out, struct mfamily *f, struct msample **tm
 			continue;
 		if (f->type == METRIC_SUMMARY) {
 			for (size_t k = 0; k < s->nb; k++)
-				write_line(out, f->name, NULL, s, "quantile", s->bounds[k], s->counts[k]);
-			write_line(out, f->name, "_sum", s, NULL, 0, s->sum);
-			write_line(out, f->name, "_count", s, NULL, 0, s->count);
+				write_line(out, f, NULL, s, "quantile", s->bounds[k], s->counts[k]);
+			write_line(out, f, "_sum", s, NULL, 0, s->sum);
+			write_line(out, f, "_count", s, NULL, 0, s->count);
 		} else if (f->type == METRIC_HISTOGRAM) {
 			int has_inf = 0;
 			for (size_t k = 0; k < s->nb; k++) {
-				write_line(out, f->name, "_bucket", s, "le", s->bounds[k], s->counts[k]);
+				write_line(out, f, "_bucket", s, "le", s->bounds[k], s->counts[k]);
 				if (isinf(s->bounds[k]) && s->bounds[k] > 0)
 					has_inf = 1;
 			}
 			if (!has_inf)
-				write_line(out, f->name, "_bucket", s, "le", INFINITY, s->count);
-			write_line(out, f->name, "_sum", s, NULL, 0, s->sum);
-			write_line(out, f->name, "_count", s, NULL, 0, s->count);
+				write_line(out, f, "_bucket", s, "le", INFINITY, s->count);
+			write_line(out, f, "_sum", s, NULL, 0, s->sum);
+			write_line(out, f, "_count", s, NULL, 0, s->count);
 		} else {
-			write_line(out, f->name, NULL, s, NULL, 0, s->value);
+			write_line(out, f, NULL, s, NULL, 0, s->value);
 		}
 	}
 }
