@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "target.h"
 
 const char *cfg_join_dir(struct cfg_ctx *x, const char *path)
 {
@@ -86,10 +87,35 @@ int cfg_get_uint(struct cfg_ctx *x, const struct yamlconf_node *map, const char 
 		 uint64_t *out)
 {
 	int64_t v = 0;
-	int rc = yamlconf_get_int(&x->yc, map, key, 0, INT64_MAX, &v);
+	int rc = cfg_get_int(x, map, key, 0, INT64_MAX, &v);
 	if (rc == 1)
 		*out = (uint64_t)v;
 	return rc;
+}
+
+/* A quoted scalar where Go wants a bool or a number: yaml.v2's error. */
+static int quoted(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key,
+		  const char *type)
+{
+	const struct yamlconf_node *n = yamlconf_get(map, key);
+	if (!n || n->kind != YAMLCONF_SCALAR || n->plain || yamlconf_is_null(n))
+		return 0;
+	return yamlconf_error(&x->yc, n, "cannot unmarshal !!str `%.20s` into %s", n->str, type);
+}
+
+int cfg_get_bool(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key, int *out)
+{
+	if (quoted(x, map, key, "bool"))
+		return -EINVAL;
+	return yamlconf_get_bool(&x->yc, map, key, out);
+}
+
+int cfg_get_int(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key,
+		int64_t min, int64_t max, int64_t *out)
+{
+	if (quoted(x, map, key, min >= 0 ? "uint" : "int"))
+		return -EINVAL;
+	return yamlconf_get_int(&x->yc, map, key, min, max, out);
 }
 
 int cfg_valid_utf8(const char *s)
@@ -321,8 +347,8 @@ static void load_scrape(struct cfg_ctx *x, const struct yamlconf_node *n,
 	yamlconf_get_str(&x->yc, n, "job_name", &sc->job_name);
 	if (!*sc->job_name)
 		yamlconf_error(&x->yc, n, "job_name is empty");
-	yamlconf_get_bool(&x->yc, n, "honor_labels", &sc->honor_labels);
-	yamlconf_get_bool(&x->yc, n, "honor_timestamps", &sc->honor_timestamps);
+	cfg_get_bool(x, n, "honor_labels", &sc->honor_labels);
+	cfg_get_bool(x, n, "honor_timestamps", &sc->honor_timestamps);
 	load_params(x, yamlconf_get(n, "params"), sc);
 	yamlconf_get_duration(&x->yc, n, "scrape_interval", &sc->scrape_interval_ms);
 	yamlconf_get_duration(&x->yc, n, "scrape_timeout", &sc->scrape_timeout_ms);
@@ -334,17 +360,10 @@ static void load_scrape(struct cfg_ctx *x, const struct yamlconf_node *n,
 		sc->scheme = s;
 	const struct yamlconf_node *bl = yamlconf_get(n, "body_size_limit");
 	if (bl && !yamlconf_is_null(bl)) {
-		if (bl->kind != YAMLCONF_SCALAR || prom_parse_bytes(bl->str, &sc->body_size_limit) < 0) {
-			/* A bare integer is a count of bytes (Go decodes it as int64). */
-			int64_t v;
-			char *end;
-			if (bl->kind == YAMLCONF_SCALAR && bl->plain && *bl->str &&
-			    (v = strtoll(bl->str, &end, 10), !*end) && v >= 0)
-				sc->body_size_limit = (uint64_t)v;
-			else
-				yamlconf_error(&x->yc, bl, "invalid body_size_limit \"%s\": expected a size like 10MB",
-					       bl->kind == YAMLCONF_SCALAR ? bl->str : "");
-		}
+		/* Go's units.ParseBase2Bytes: a unit is required ("1000" is refused). */
+		if (bl->kind != YAMLCONF_SCALAR || prom_parse_bytes(bl->str, &sc->body_size_limit) < 0)
+			yamlconf_error(&x->yc, bl, "invalid body_size_limit \"%s\": expected a size like 10MB",
+				       bl->kind == YAMLCONF_SCALAR ? bl->str : "");
 	}
 	cfg_get_uint(x, n, "sample_limit", &sc->sample_limit);
 	cfg_get_uint(x, n, "target_limit", &sc->target_limit);
@@ -361,6 +380,37 @@ static void load_scrape(struct cfg_ctx *x, const struct yamlconf_node *n,
 		      &sc->file_sd_configs, &sc->nfile_sd_configs);
 }
 
+/* promtool computes every static target's labels (scrape.TargetsFromGroup)
+ * and fails on the first error; so does pharos, at the target. The
+ * Prometheus server itself only logs these. */
+static void check_static_targets(struct cfg_ctx *x, const struct yamlconf_node *it,
+				 const struct prom_scrape_config *sc)
+{
+	const struct yamlconf_node *st = yamlconf_get(it, "static_configs");
+	struct arena a = ARENA_INIT;
+	for (size_t g = 0; g < sc->nstatic_configs; g++) {
+		const struct yamlconf_node *tn = NULL;
+		if (st && st->kind == YAMLCONF_SEQ && g < st->len)
+			tn = yamlconf_get(st->items[g], "targets");
+		for (size_t t = 0; t < sc->static_configs[g].ntargets; t++) {
+			struct target_result r;
+			target_populate(sc, &sc->static_configs[g].labels,
+					sc->static_configs[g].targets[t], &a, &r);
+			if (r.error) {
+				const struct yamlconf_node *at = it;
+				if (tn && tn->kind == YAMLCONF_SEQ && t < tn->len)
+					at = tn->items[t];
+				yamlconf_error(&x->yc, at, "instance %zu in group %s: %s", t,
+					       sc->static_configs[g].source, r.error);
+				arena_free(&a);
+				return;
+			}
+			arena_reset(&a);
+		}
+	}
+	arena_free(&a);
+}
+
 static void load_scrape_configs(struct cfg_ctx *x, const struct yamlconf_node *n)
 {
 	if (cfg_seq(x, n, "scrape_configs") <= 0)
@@ -370,6 +420,7 @@ static void load_scrape_configs(struct cfg_ctx *x, const struct yamlconf_node *n
 	for (size_t i = 0; i < n->len; i++) {
 		struct prom_scrape_config *sc = &v[i];
 		const struct yamlconf_node *it = n->items[i];
+		int err0 = x->yc.nerrors;
 		load_scrape(x, it, sc);
 		if (sc->scrape_interval_ms == 0)
 			sc->scrape_interval_ms = g->scrape_interval_ms;
@@ -381,6 +432,8 @@ static void load_scrape_configs(struct cfg_ctx *x, const struct yamlconf_node *n
 			sc->scrape_timeout_ms = g->scrape_timeout_ms > sc->scrape_interval_ms
 							? sc->scrape_interval_ms
 							: g->scrape_timeout_ms;
+		if (x->yc.nerrors == err0)
+			check_static_targets(x, it, sc);
 		for (size_t j = 0; j < i; j++)
 			if (*sc->job_name && strcmp(v[j].job_name, sc->job_name) == 0) {
 				yamlconf_error(&x->yc, it,
@@ -431,7 +484,7 @@ static void load_storage(struct cfg_ctx *x, const struct yamlconf_node *n)
 				      &x->c->storage_out_of_order_time_window_ms);
 	const struct yamlconf_node *e = yamlconf_get(n, "exemplars");
 	if (e && !yamlconf_is_null(e) && yamlconf_strict(&x->yc, e, ex_keys) == 0)
-		yamlconf_get_int(&x->yc, e, "max_exemplars", INT64_MIN, INT64_MAX,
+		cfg_get_int(x, e, "max_exemplars", INT64_MIN, INT64_MAX,
 				 &x->c->storage_max_exemplars);
 }
 
@@ -457,7 +510,7 @@ static void load_tracing(struct cfg_ctx *x, const struct yamlconf_node *n)
 	int64_t to = 0;
 	yamlconf_get_duration(&x->yc, n, "timeout", &to);
 	int b;
-	yamlconf_get_bool(&x->yc, n, "insecure", &b);
+	cfg_get_bool(x, n, "insecure", &b);
 }
 
 /* ---- the whole file ---- */

@@ -42,7 +42,7 @@ static void load_tls(struct cfg_ctx *x, const struct yamlconf_node *n, struct pr
 		t->key_file = cfg_join_dir(x, s);
 	if (yamlconf_get_str(&x->yc, n, "server_name", (s = NULL, &s)) == 1 && *s)
 		t->server_name = s;
-	yamlconf_get_bool(&x->yc, n, "insecure_skip_verify", &t->insecure_skip_verify);
+	cfg_get_bool(x, n, "insecure_skip_verify", &t->insecure_skip_verify);
 	static const char *const versions[] = { "TLS10", "TLS11", "TLS12", "TLS13", NULL };
 	const char *vkeys[] = { "min_version", "max_version" };
 	for (int k = 0; k < 2; k++) {
@@ -159,8 +159,8 @@ int cfg_http_client(struct cfg_ctx *x, const struct yamlconf_node *map,
 	if (n && !yamlconf_is_null(n) && n->kind == YAMLCONF_MAP && n->len > 0 && !h->proxy_url)
 		yamlconf_error(&x->yc, n, "if proxy_connect_header is configured proxy_url must also be configured");
 	load_tls(x, yamlconf_get(map, "tls_config"), &h->tls);
-	yamlconf_get_bool(&x->yc, map, "follow_redirects", &h->follow_redirects);
-	yamlconf_get_bool(&x->yc, map, "enable_http2", &h->enable_http2);
+	cfg_get_bool(x, map, "follow_redirects", &h->follow_redirects);
+	cfg_get_bool(x, map, "enable_http2", &h->enable_http2);
 	return x->yc.nerrors > err0 ? -EINVAL : 0;
 }
 
@@ -190,7 +190,7 @@ static int load_relabel(struct cfg_ctx *x, const struct yamlconf_node *n, const 
 	yamlconf_get_str(&x->yc, n, "separator", &sp.separator);
 	yamlconf_get_str(&x->yc, n, "regex", &sp.regex);
 	int64_t mod = 0;
-	if (yamlconf_get_int(&x->yc, n, "modulus", 0, INT64_MAX, &mod) == 1) {
+	if (cfg_get_int(x, n, "modulus", 0, INT64_MAX, &mod) == 1) {
 		sp.has_modulus = 1;
 		sp.modulus = (uint64_t)mod;
 	}
@@ -319,8 +319,10 @@ static int load_static(struct cfg_ctx *x, const struct yamlconf_node *n, int che
 		g[i].labels = LABELS_EMPTY;
 		static const char *const none[] = { NULL };
 		g[i].targets = none;
-		if (yamlconf_is_null(it))
+		if (yamlconf_is_null(it)) {
+			yamlconf_error(&x->yc, it, "empty or null section in static_configs");
 			continue;
+		}
 		if (yamlconf_strict(&x->yc, it, keys))
 			continue;
 		const struct yamlconf_node *tn = yamlconf_get(it, "targets");
@@ -356,7 +358,11 @@ static int load_file_sd(struct cfg_ctx *x, const struct yamlconf_node *n,
 		f[i].col = it->col;
 		static const char *const none[] = { NULL };
 		f[i].files = none;
-		if (!yamlconf_is_null(it) && yamlconf_strict(&x->yc, it, keys))
+		if (yamlconf_is_null(it)) {
+			yamlconf_error(&x->yc, it, "empty or null section in file_sd_configs");
+			continue;
+		}
+		if (yamlconf_strict(&x->yc, it, keys))
 			continue;
 		const struct yamlconf_node *fn = yamlconf_get(it, "files");
 		const char **v;
@@ -468,6 +474,13 @@ static const char *check_url(const char *u)
 	const char *h = strstr(u, "://");
 	if (h && h[3] == '[' && !strchr(h, ']'))
 		return "missing ']' in host";
+	if (h) {
+		/* The host: up to the first '/', '?' or '#'. */
+		for (const char *p = h + 3; *p && *p != '/' && *p != '?' && *p != '#'; p++)
+			if (*p == ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '`' ||
+			    *p == '{' || *p == '}' || *p == '|' || *p == '^')
+				return "invalid character in host name";
+	}
 	if (u[0] == ':')
 		return "missing protocol scheme";
 	return NULL;
@@ -507,8 +520,8 @@ int cfg_remote_write(struct cfg_ctx *x, const struct yamlconf_node *n,
 			 "relabeling rule in remote write config", &rw->write_relabel_configs,
 			 &rw->nwrite_relabel_configs);
 	yamlconf_get_str(&x->yc, n, "name", &rw->name);
-	yamlconf_get_bool(&x->yc, n, "send_exemplars", &rw->send_exemplars);
-	yamlconf_get_bool(&x->yc, n, "send_native_histograms", &rw->send_native_histograms);
+	cfg_get_bool(x, n, "send_exemplars", &rw->send_exemplars);
+	cfg_get_bool(x, n, "send_native_histograms", &rw->send_native_histograms);
 	const struct yamlconf_node *q = yamlconf_get(n, "queue_config");
 	if (q && !yamlconf_is_null(q)) {
 		static const char *const keys[] = { "capacity", "max_shards", "min_shards",
@@ -517,15 +530,15 @@ int cfg_remote_write(struct cfg_ctx *x, const struct yamlconf_node *n,
 						    NULL };
 		if (yamlconf_strict(&x->yc, q, keys) == 0) {
 			struct prom_queue_config *qc = &rw->queue;
-			yamlconf_get_int(&x->yc, q, "capacity", INT32_MIN, INT32_MAX, &qc->capacity);
-			yamlconf_get_int(&x->yc, q, "max_shards", INT32_MIN, INT32_MAX, &qc->max_shards);
-			yamlconf_get_int(&x->yc, q, "min_shards", INT32_MIN, INT32_MAX, &qc->min_shards);
-			yamlconf_get_int(&x->yc, q, "max_samples_per_send", INT32_MIN, INT32_MAX,
+			cfg_get_int(x, q, "capacity", INT32_MIN, INT32_MAX, &qc->capacity);
+			cfg_get_int(x, q, "max_shards", INT32_MIN, INT32_MAX, &qc->max_shards);
+			cfg_get_int(x, q, "min_shards", INT32_MIN, INT32_MAX, &qc->min_shards);
+			cfg_get_int(x, q, "max_samples_per_send", INT32_MIN, INT32_MAX,
 					 &qc->max_samples_per_send);
 			yamlconf_get_duration(&x->yc, q, "batch_send_deadline", &qc->batch_send_deadline_ms);
 			yamlconf_get_duration(&x->yc, q, "min_backoff", &qc->min_backoff_ms);
 			yamlconf_get_duration(&x->yc, q, "max_backoff", &qc->max_backoff_ms);
-			yamlconf_get_bool(&x->yc, q, "retry_on_http_429", &qc->retry_on_http_429);
+			cfg_get_bool(x, q, "retry_on_http_429", &qc->retry_on_http_429);
 		}
 	}
 	const struct yamlconf_node *m = yamlconf_get(n, "metadata_config");
@@ -533,9 +546,9 @@ int cfg_remote_write(struct cfg_ctx *x, const struct yamlconf_node *n,
 		static const char *const keys[] = { "send", "send_interval", "max_samples_per_send",
 						    NULL };
 		if (yamlconf_strict(&x->yc, m, keys) == 0) {
-			yamlconf_get_bool(&x->yc, m, "send", &rw->metadata.send);
+			cfg_get_bool(x, m, "send", &rw->metadata.send);
 			yamlconf_get_duration(&x->yc, m, "send_interval", &rw->metadata.send_interval_ms);
-			yamlconf_get_int(&x->yc, m, "max_samples_per_send", INT32_MIN, INT32_MAX,
+			cfg_get_int(x, m, "max_samples_per_send", INT32_MIN, INT32_MAX,
 					 &rw->metadata.max_samples_per_send);
 		}
 	}
@@ -579,11 +592,11 @@ int cfg_remote_read(struct cfg_ctx *x, const struct yamlconf_node *n,
 	const struct prom_header *h;
 	size_t nh;
 	load_headers(x, yamlconf_get(n, "headers"), &h, &nh);
-	yamlconf_get_bool(&x->yc, n, "read_recent", &rr->read_recent);
+	cfg_get_bool(x, n, "read_recent", &rr->read_recent);
 	yamlconf_get_str(&x->yc, n, "name", &rr->name);
 	struct labels rm;
 	cfg_label_map(x, yamlconf_get(n, "required_matchers"), 0, &rm);
-	yamlconf_get_bool(&x->yc, n, "filter_external_labels", &rr->filter_external_labels);
+	cfg_get_bool(x, n, "filter_external_labels", &rr->filter_external_labels);
 	struct prom_http_client hc;
 	cfg_http_client(x, n, &hc);
 	return 0;

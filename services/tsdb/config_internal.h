@@ -77,6 +77,12 @@ const char *const *cfg_keys(struct cfg_ctx *x, const char *const *a, const char 
 int cfg_get_uint(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key,
 		 uint64_t *out);
 
+/* yamlconf_get_bool / yamlconf_get_int, refusing a quoted value as Go's
+ * yaml.v2 does ("true" in quotes is a string, not a bool). */
+int cfg_get_bool(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key, int *out);
+int cfg_get_int(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key,
+		int64_t min, int64_t max, int64_t *out);
+
 /* Is s valid UTF-8? */
 int cfg_valid_utf8(const char *s);
 
