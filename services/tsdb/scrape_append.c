@@ -282,6 +282,7 @@ static int append_body(struct scrape_state *st, const struct scrape_opts *o,
 	textparse_init(p, fmt, body ? body : "", body ? len : 0, &o->parse_limits, 0);
 	struct scrape_cache *c = &st->cache;
 	uint64_t limit_count = 0;
+	size_t cursor = 0;
 	int rc = 0, e;
 	while ((e = textparse_next(p)) > 0) {
 		const struct textparse_cur *cur = &p->cur;
@@ -306,12 +307,23 @@ static int append_body(struct scrape_state *st, const struct scrape_opts *o,
 		bool explicit_ts = cur->has_ts && o->honor_timestamps;
 		int64_t t = explicit_ts ? cur->ts : t_default;
 		double v = cur->value;
-		uint64_t h = scrape_hash(cur->series, cur->series_len);
-		struct scrape_entry *en = scrape_cache_get(c, cur->series, cur->series_len, h);
+		/* the entry predicted by the last scrape's order, else by hash */
+		struct scrape_entry *en = cursor < c->nprev_order ? c->prev_order[cursor] : NULL;
+		uint64_t h = 0;
+		if (en && en->key_len == cur->series_len &&
+		    memcmp(en->key, cur->series, cur->series_len) == 0) {
+			cursor++;
+		} else {
+			h = scrape_hash(cur->series, cur->series_len);
+			en = scrape_cache_get(c, cur->series, cur->series_len, h);
+			if (en && en->pos < c->nprev_order && c->prev_order[en->pos] == en)
+				cursor = en->pos + 1;
+		}
 		struct labels final = LABELS_EMPTY;
 		bool have_final = false;
 		if (en) {
 			en->seen_iter = c->iter;
+			scrape_cache_record(c, en);
 			if (en->flags & SCRAPE_ENTRY_DROPPED)
 				continue;
 		} else {
@@ -331,6 +343,7 @@ static int append_body(struct scrape_state *st, const struct scrape_opts *o,
 				en = scrape_cache_add(c, cur->series, cur->series_len, h, 0, NULL,
 						      SCRAPE_ENTRY_DROPPED);
 				en->seen_iter = c->iter;
+				scrape_cache_record(c, en);
 				continue;
 			}
 			have_final = true;
@@ -371,6 +384,7 @@ static int append_body(struct scrape_state *st, const struct scrape_opts *o,
 		if (!en) {
 			en = scrape_cache_add(c, cur->series, cur->series_len, h, ref, &final, 0);
 			en->seen_iter = c->iter;
+			scrape_cache_record(c, en);
 			res->series_added++;
 		} else {
 			en->ref = ref;
@@ -486,6 +500,7 @@ int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
 	if (round == 0) /* wrapped: 0 means "never" */
 		round = c->round = 1;
 	st->npending = 0;
+	c->norder = 0;
 	arena_reset(&st->arena);
 	void *app = stg->begin(stg->ctx);
 	if (!app) {
@@ -538,6 +553,7 @@ int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
 	}
 	apply_pending(st, sink, round);
 	c->prev_round = round;
+	scrape_cache_order_done(c);
 	st->last_t = t;
 	st->scraped = true;
 	bool nonempty = ok && len > 0;

@@ -63,11 +63,35 @@ void scrape_cache_init(struct scrape_cache *c, bool keep_labels)
 	c->keep_labels = keep_labels;
 }
 
+void scrape_cache_record(struct scrape_cache *c, struct scrape_entry *e)
+{
+	if (c->norder == c->order_cap) {
+		c->order_cap = c->order_cap ? c->order_cap * 2 : 1024;
+		c->order = xrealloc(c->order, c->order_cap * sizeof *c->order);
+	}
+	e->pos = (uint32_t)c->norder;
+	c->order[c->norder++] = e;
+}
+
+void scrape_cache_order_done(struct scrape_cache *c)
+{
+	struct scrape_entry **t = c->prev_order;
+	size_t tc = c->prev_order_cap;
+	c->prev_order = c->order;
+	c->prev_order_cap = c->order_cap;
+	c->nprev_order = c->norder;
+	c->order = t;
+	c->order_cap = tc;
+	c->norder = 0;
+}
+
 void scrape_cache_free(struct scrape_cache *c)
 {
 	for (size_t i = 0; i < c->cap; i++)
 		free(c->slots[i]);
 	free(c->slots);
+	free(c->order);
+	free(c->prev_order);
 	memset(c, 0, sizeof *c);
 }
 

@@ -58,6 +58,7 @@ struct scrape_entry {
 			       * appended (for staleness) */
 	uint32_t key_len;
 	uint32_t flags;       /* SCRAPE_ENTRY_* */
+	uint32_t pos;         /* index in the order of the scrape that last saw it */
 	struct labels lset;   /* final labels; empty unless the cache keeps them */
 	char key[];           /* the series as written in the exposition */
 };
@@ -71,7 +72,20 @@ struct scrape_cache {
 	uint32_t prev_round;  /* the last round whose series stand (0 = none) */
 	size_t successful_count; /* entries after the last successful scrape */
 	bool keep_labels;     /* store final labels in entries (a sink needs them) */
+	/* The entries in the order the last processing call met them, and
+	 * the order being built: an exposition lists its series in the same
+	 * order scrape after scrape, so the entry after the last one met is
+	 * almost always the next line's, found without hashing. Only entries
+	 * met in one call are listed, and a cache flush removes only entries
+	 * not met in the call that flushes, so both lists hold live entries. */
+	struct scrape_entry **order, **prev_order;
+	size_t norder, nprev_order, order_cap, prev_order_cap;
 };
+
+/* Record e as the next entry met by this call. */
+void scrape_cache_record(struct scrape_cache *c, struct scrape_entry *e);
+/* This call's order becomes the one the next call predicts from. */
+void scrape_cache_order_done(struct scrape_cache *c);
 
 void scrape_cache_init(struct scrape_cache *c, bool keep_labels);
 void scrape_cache_free(struct scrape_cache *c);

@@ -464,3 +464,34 @@ TEST(scrape_cache_add_remove)
 	}
 	scrape_cache_free(&c);
 }
+
+TEST(scrape_append_order_changes)
+{
+	/* the cache predicts each line's series from the last scrape's
+	 * order; reordered, inserted and removed lines must still land on
+	 * their own series */
+	static struct rec_store rs;
+	memset(&rs, 0, sizeof rs);
+	struct scrape_state st;
+	scrape_state_init(&st, false);
+	struct scrape_opts o = opts_default();
+	struct scrape_result res;
+	CHECK(run(&st, &o, &rs, "a 1\nb{x=\"1\"} 2\nc 3\n", 1000, &res) == 0);
+	CHECK(run(&st, &o, &rs, "c 30\na 10\nb{x=\"1\"} 20\n", 2000, &res) == 0);
+	CHECK(rec_find(&rs, NODE_A, 2000)->v == 10);
+	CHECK(rec_find(&rs, NODE_B, 2000)->v == 20);
+	CHECK(rec_find(&rs, NODE_C, 2000)->v == 30);
+	CHECK(run(&st, &o, &rs, "z 0\nc 31\nb{x=\"1\"} 21\n", 3000, &res) == 0);
+	CHECK_INT(res.series_added, 1);
+	CHECK(rec_find(&rs, NODE_C, 3000)->v == 31);
+	CHECK(rec_find(&rs, NODE_B, 3000)->v == 21);
+	CHECK(promql_is_stale_nan(rec_find(&rs, NODE_A, 3000)->v));
+	/* a failed scrape in between empties the order: lookups by hash */
+	struct scrape_storage stg = rec_storage(&rs);
+	CHECK(scrape_process(&st, &o, &stg, NULL, NULL, 0, NULL, 4000, 4000, "down", 0.1, &res) == 0);
+	CHECK(run(&st, &o, &rs, "b{x=\"1\"} 22\nc 32\n", 5000, &res) == 0);
+	CHECK(rec_find(&rs, NODE_B, 5000)->v == 22);
+	CHECK(rec_find(&rs, NODE_C, 5000)->v == 32);
+	CHECK_INT(res.series_added, 0);
+	scrape_state_free(&st);
+}
