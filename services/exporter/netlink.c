@@ -10,6 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "../../lib/buf.h"
+#include "collector.h"
+
 #define NL_HDR_LEN 16
 #define NL_ALIGN(n) (((n) + 3u) & ~(size_t)3u)
 #define NLMSG_ERROR_TYPE 2
@@ -245,4 +248,77 @@ int nl_genl_family(const char *name)
 	if (rc < 0)
 		return rc;
 	return c.id > 0 ? c.id : -ENOENT;
+}
+
+/* ---- the per-scrape link dump ---- */
+
+struct nl_saved {
+	uint16_t type, flags;
+	unsigned char *data;
+	size_t len;
+};
+
+/* This thread's dump for its current scrape. */
+static _Thread_local struct {
+	unsigned long scrape;
+	struct arena *arena;
+	int rc;
+	struct nl_saved *v;
+	size_t n;
+} nl_dump_memo;
+
+struct nl_save_ctx {
+	struct arena *a;
+	struct nl_saved *v;
+	size_t n, cap;
+};
+
+static int nl_save_msg(const struct nl_msg *m, void *ctx)
+{
+	struct nl_save_ctx *c = ctx;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct nl_saved *w = arena_alloc(c->a, cap * sizeof *w);
+		if (c->n)
+			memcpy(w, c->v, c->n * sizeof *w);
+		c->v = w;
+		c->cap = cap;
+	}
+	struct nl_saved *d = &c->v[c->n++];
+	d->type = m->type;
+	d->flags = m->flags;
+	d->len = m->len;
+	d->data = arena_alloc(c->a, m->len ? m->len : 1);
+	if (m->len)
+		memcpy(d->data, m->data, m->len);
+	return c->n < 1000000 ? 0 : -E2BIG;
+}
+
+int nl_link_dump(struct arena *a, int (*fn)(const struct nl_msg *m, void *ctx), void *ctx)
+{
+	unsigned char req[NL_IFINFO_LEN] = { 0 };
+	unsigned long cur = scrape_current();
+	if (!cur)
+		return nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
+				  sizeof req, fn, ctx);
+	if (nl_dump_memo.scrape != cur || nl_dump_memo.arena != a) {
+		struct nl_save_ctx c = { a, NULL, 0, 0 };
+		int rc = nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
+				    sizeof req, nl_save_msg, &c);
+		nl_dump_memo.scrape = cur;
+		nl_dump_memo.arena = a;
+		nl_dump_memo.rc = rc;
+		nl_dump_memo.v = c.v;
+		nl_dump_memo.n = rc < 0 ? 0 : c.n;
+	}
+	if (nl_dump_memo.rc < 0)
+		return nl_dump_memo.rc;
+	for (size_t i = 0; i < nl_dump_memo.n; i++) {
+		const struct nl_saved *d = &nl_dump_memo.v[i];
+		struct nl_msg m = { d->type, d->flags, d->data, d->len };
+		int rc = fn(&m, ctx);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }

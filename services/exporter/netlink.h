@@ -127,6 +127,16 @@ int nl_put_attr(unsigned char *buf, size_t cap, size_t *off, uint16_t type,
 int nl_request(int protocol, uint16_t type, uint16_t flags, const void *payload, size_t len,
 	       int (*fn)(const struct nl_msg *m, void *ctx), void *ctx);
 
+struct arena;
+/* The RTM_GETLINK dump of every device (an empty struct ifinfomsg, as
+ * netdev and netclass ask it), through nl_request(), but once per scrape
+ * (collector.h's scrape_begin()): the replies are copied into arena a and
+ * handed again to later callers within the same scrape and arena, so
+ * netdev and netclass see one reading. Outside a scrape it is a plain
+ * nl_request(). Returns as nl_request() does; after an error no message
+ * is handed on. */
+int nl_link_dump(struct arena *a, int (*fn)(const struct nl_msg *m, void *ctx), void *ctx);
+
 /* Resolve a generic netlink family by name ("ethtool"). Returns its id
  * (> 0) or -errno (-ENOENT if the kernel has no such family). */
 int nl_genl_family(const char *name);

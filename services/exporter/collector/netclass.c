@@ -419,9 +419,7 @@ static int netclass_netlink_update(struct scrape *s)
 	} else if (fam != -ENOENT) {
 		return fam;
 	}
-	unsigned char req[NL_IFINFO_LEN] = { 0 };
-	return nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
-			  sizeof req, nc_link_msg, &c);
+	return nl_link_dump(s->arena, nc_link_msg, &c);
 }
 
 /* ---- the default (sysfs) output, read mostly over netlink ----
@@ -784,9 +782,7 @@ static int netclass_sysfs_update(struct scrape *s)
 	struct nc_dump dump = { s, NULL, 0, 0 };
 	int fast = 0;
 	if (real) {
-		unsigned char req[NL_IFINFO_LEN] = { 0 };
-		fast = nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
-				  sizeof req, nc_dump_msg, &dump) == 0 &&
+		fast = nl_link_dump(s->arena, nc_dump_msg, &dump) == 0 &&
 		       dump.n == (size_t)n;
 		if (fast)
 			qsort(dump.v, dump.n, sizeof *dump.v, nc_link_cmp);

@@ -378,10 +378,8 @@ static int netdev_update(struct scrape *s)
 {
 	struct netdev_dev *list = NULL;
 	if (netdev_netlink) {
-		unsigned char req[NL_IFINFO_LEN] = { 0 };
 		struct netdev_nl_ctx c = { s, NULL, &c.head };
-		int rc = nl_request(NL_PROTO_ROUTE, NL_RTM_GETLINK, NL_F_REQUEST | NL_F_DUMP, req,
-				    sizeof req, netdev_nl_msg, &c);
+		int rc = nl_link_dump(s->arena, netdev_nl_msg, &c);
 		if (rc < 0)
 			return rc;
 		list = c.head;

@@ -341,3 +341,40 @@ TEST(netclass_live_fast_path_equals_files)
 	nettest_free(&fast);
 	nettest_free(&t);
 }
+
+struct dump_seen {
+	int n;
+	const unsigned char *first;
+};
+
+static int dump_count(const struct nl_msg *m, void *ctx)
+{
+	struct dump_seen *d = ctx;
+	if (!d->n++)
+		d->first = m->data;
+	return 0;
+}
+
+/* netdev and netclass share one RTM_GETLINK dump per scrape. */
+TEST(netlink_link_dump_once_per_scrape)
+{
+	struct nettest t;
+	nettest_init(&t);
+	struct dump_seen a = { 0, NULL }, b = { 0, NULL }, c = { 0, NULL };
+	scrape_begin();
+	int rc = nl_link_dump(&t.arena, dump_count, &a);
+	if (rc < 0) {
+		scrape_end();
+		printf("    (skipped: no rtnetlink here: %d)\n", rc);
+		nettest_free(&t);
+		return;
+	}
+	CHECK_INT(nl_link_dump(&t.arena, dump_count, &b), 0);
+	CHECK(a.n > 0 && a.n == b.n);
+	CHECK(a.first == b.first); /* replayed from the scrape's copy */
+	scrape_begin();
+	CHECK_INT(nl_link_dump(&t.arena, dump_count, &c), 0);
+	CHECK(c.n > 0 && c.first != a.first); /* a new scrape asks again */
+	scrape_end();
+	nettest_free(&t);
+}
