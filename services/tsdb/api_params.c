@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_internal.h"
 #include "promql/parse.h"
 
 static int hexval(int c)
@@ -99,6 +100,9 @@ int api_params_parse(struct httpd_req *req, struct api_params *p, char *err, siz
 		if (ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
 			struct buf body = BUF_INIT;
 			if (httpd_read_body(req, &body) != 0) {
+				/* the HTTP layer answered (413, or 400 for a
+				 * broken body) */
+				api_note_status(413);
 				buf_free(&body);
 				return -2; /* already answered */
 			}
