@@ -168,6 +168,7 @@ struct prom_remote_read {
 	int64_t remote_timeout_ms;    /* default 1m */
 	int read_recent;
 	int filter_external_labels;   /* default 1 */
+	struct prom_http_client http;
 	int line, col;
 };
 
@@ -241,6 +242,12 @@ int prom_config_parse(const char *name, const char *data, size_t len,
 
 /* Free a config and everything in it. NULL is allowed. */
 void prom_config_free(struct prom_config *c);
+
+/* Append the config as YAML the way Prometheus 2.42 shows it at
+ * /api/v1/status/config ("yaml" field): defaults filled in, secrets
+ * (passwords, credentials, bearer tokens) as <secret>, fields in
+ * Prometheus's order. Safe to publish, unlike c->text. */
+void prom_config_marshal(const struct prom_config *c, struct buf *out);
 
 /* Append one line ("file: message\n") for each setting that loaded but
  * that pharos does not act on: remote_read (ignored), proxy_url (not

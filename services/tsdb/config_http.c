@@ -575,6 +575,7 @@ int cfg_remote_read(struct cfg_ctx *x, const struct yamlconf_node *n,
 	rr->name = "";
 	rr->remote_timeout_ms = 60000;
 	rr->filter_external_labels = 1;
+	rr->http.follow_redirects = rr->http.enable_http2 = 1;
 	if (yamlconf_is_null(n))
 		return yamlconf_error(&x->yc, n, "empty or null remote read config section");
 	if (yamlconf_strict(&x->yc, n, cfg_keys(x, own, cfg_http_client_keys)))
@@ -597,8 +598,7 @@ int cfg_remote_read(struct cfg_ctx *x, const struct yamlconf_node *n,
 	struct labels rm;
 	cfg_label_map(x, yamlconf_get(n, "required_matchers"), 0, &rm);
 	cfg_get_bool(x, n, "filter_external_labels", &rr->filter_external_labels);
-	struct prom_http_client hc;
-	cfg_http_client(x, n, &hc);
+	cfg_http_client(x, n, &rr->http);
 	return 0;
 }
 

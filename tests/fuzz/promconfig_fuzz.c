@@ -1,6 +1,7 @@
 /* promconfig_fuzz - any bytes as prometheus.yml: load and validate, then,
  * for a config that loads, compute the labels and URL of every static
- * target (PopulateLabels runs the relabel rules). */
+ * target (PopulateLabels runs the relabel rules), and write it back as
+ * YAML. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 		}
 		arena_free(&a);
+		struct buf y = BUF_INIT;
+		prom_config_marshal(c, &y);
+		prom_config_warnings(c, &y);
+		buf_free(&y);
 		prom_config_free(c);
 	}
 	buf_free(&err);

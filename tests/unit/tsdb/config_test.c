@@ -465,3 +465,52 @@ TEST(config_warnings_for_what_pharos_ignores)
 	buf_free(&w);
 	buf_free(&err);
 }
+
+/* The YAML Prometheus 2.42 printed at /api/v1/status/config for each of
+ * these files (loaded as "<name>.yml" from its own directory) is in
+ * promconfig/marshal/<name>.yml.out; pharos must print the same. */
+TEST(config_marshal_as_prometheus_status_config)
+{
+	static const char *const names[] = { "seed", "full", "relabel_actions", "global_only",
+					     "intervals" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char path[512], name[64];
+		snprintf(path, sizeof path, "%s/promconfig/good/%s.yml", unit_data_dir(), names[i]);
+		snprintf(name, sizeof name, "%s.yml", names[i]);
+		struct buf in = BUF_INIT, want = BUF_INIT, got = BUF_INIT, err = BUF_INIT;
+		FILE *f = fopen(path, "r");
+		CHECK(f != NULL);
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_put(&in, chunk, n);
+		fclose(f);
+		snprintf(path, sizeof path, "%s/promconfig/marshal/%s.yml.out", unit_data_dir(), names[i]);
+		f = fopen(path, "r");
+		CHECK(f != NULL);
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_put(&want, chunk, n);
+		fclose(f);
+		/* The API's "yaml" field has no final blank line; the file has
+		 * the newline that echo added. */
+		while (want.len && want.p[want.len - 1] == '\n')
+			want.p[--want.len] = 0;
+		struct prom_config *c = NULL;
+		CHECK_INT(prom_config_parse(name, in.p, in.len, &c, &err), 0);
+		prom_config_marshal(c, &got);
+		while (got.len && got.p[got.len - 1] == '\n')
+			got.p[--got.len] = 0;
+		if (strcmp(got.p, want.p) != 0) {
+			size_t k = 0;
+			while (got.p[k] && got.p[k] == want.p[k])
+				k++;
+			unit_fail(__FILE__, __LINE__, "%s: differs at byte %zu:\n--- got:\n%.200s\n--- want:\n%.200s",
+				  names[i], k, got.p + (k > 60 ? k - 60 : 0), want.p + (k > 60 ? k - 60 : 0));
+		}
+		prom_config_free(c);
+		buf_free(&in);
+		buf_free(&want);
+		buf_free(&got);
+		buf_free(&err);
+	}
+}
