@@ -17,9 +17,14 @@ Each query runs as a query_range (3 minutes, 5 s step, ending at the last
 sample) RUNS+1 times per side; the first run is a warm-up and is dropped.
 Each query gets a fresh process on each side, so its peak memory is its own.
 Figures:
-  engine time: pharos: parse + evaluation in the driver (no encoding);
-      Prometheus: the execTotalTime its API reports with stats=all (queue,
-      preparation, evaluation, sort; no JSON encoding, no HTTP).
+  engine time: pharos: parse + evaluation in the driver (no encoding),
+      each run with a fresh arena freed after it (what lib/httpd.c does
+      per request); Prometheus: the execTotalTime its API reports with
+      stats=all (queue, preparation, evaluation, sort; no JSON encoding,
+      no HTTP).
+  engine time, one arena kept across queries: pharos again, in a second
+      process, with one arena emptied by arena_reset() after each run (no
+      fresh memory mapped per query), against the same Prometheus figure.
   CPU per query: mean over the timed runs of the process's CPU time (all
       threads: Prometheus's GC and HTTP/JSON included); steadier than wall
       time on a loaded machine, and it shows what Prometheus's parallel GC
@@ -207,11 +212,12 @@ def run_prometheus(query):
     }, result
 
 
-def run_pharos(driver, query):
+def run_pharos(driver, query, arena="fresh"):
     out = os.path.join(DATA_DIR, "pharos-result.txt")
     r = subprocess.run([driver, os.path.join(DATA_DIR, "data.pqb"), query,
                         str(Q_START_S * 1000), str(T_END_S * 1000), str(STEP_S * 1000),
-                        str(RUNS + 1), out], capture_output=True, text=True)
+                        str(RUNS + 1), out], capture_output=True, text=True,
+                       env=dict(os.environ, PROMQL_BENCH_ARENA=arena))
     if r.returncode != 0:
         raise RuntimeError(f"promql-bench: {r.stderr.strip()}")
     j = json.loads(r.stdout)
@@ -277,7 +283,9 @@ def main():
     rows, checks = [], []
     for query, what in QUERIES:
         a, ra = run_pharos(driver, query)
+        a["reuse_ms"] = run_pharos(driver, query, "reuse")[0]["engine_ms"]
         b, rb = run_prometheus(query)
+        b["reuse_ms"] = b["engine_ms"]
         rows.append((query, what, a, b))
         checks.append((query, compare(ra, rb)))
     print(f"### PromQL range queries: pharos engine (memstore) vs Prometheus 2.42 "
@@ -290,6 +298,7 @@ def main():
         q = f"`{query}` ({what})"
         for label, key, target in [
             ("engine time (ms)", "engine_ms", 0.5),
+            ("engine time, one arena kept across queries (ms)", "reuse_ms", None),
             ("CPU per query, all threads (ms)", "cpu_ms", 0.5),
             ("HTTP round trip incl. JSON (ms)", "http_ms", None),
             ("query peak memory, VmHWM − RSS before (MB)", "query_mb", 0.5),

@@ -10,7 +10,9 @@
  * The series are loaded into a promql_memstore; one selection is made so
  * that the store sorts its series before timing starts; the peak-RSS mark
  * is reset (/proc/self/clear_refs "5"); then the query is parsed and
- * evaluated RUNS times, each with a fresh arena. Prints one JSON object on
+ * evaluated RUNS times, each with a fresh arena (with PROMQL_BENCH_ARENA=
+ * reuse in the environment: one arena, arena_reset() after each run).
+ * Prints one JSON object on
  * stdout: load time, RSS after loading, each run's wall and CPU time (parse
  * + evaluation, no result encoding), VmHWM after the runs (and whether the
  * reset worked). OUT, if given, receives the last run's result, one line
@@ -251,8 +253,14 @@ int main(int argc, char **argv)
 	double *times = xcalloc((size_t)runs, sizeof *times);
 	double *cpu = xcalloc((size_t)runs, sizeof *cpu);
 	size_t result_series = 0;
+	/* PROMQL_BENCH_ARENA=reuse: one arena for all runs, emptied with
+	 * arena_reset() after each (as a server could keep one per thread);
+	 * otherwise a fresh arena per run, freed after it (as lib/httpd.c
+	 * does per request today). */
+	const char *mode = getenv("PROMQL_BENCH_ARENA");
+	int reuse = mode && strcmp(mode, "reuse") == 0;
+	struct arena a = ARENA_INIT;
 	for (int i = 0; i < runs; i++) {
-		struct arena a = ARENA_INIT;
 		struct promql_node *expr;
 		struct promql_error perr;
 		struct promql_eval_error eerr;
@@ -274,8 +282,12 @@ int main(int argc, char **argv)
 		result_series = v.u.matrix.n;
 		if (i == runs - 1 && argc == 8)
 			write_result(&v, argv[7]);
-		arena_free(&a);
+		if (reuse)
+			arena_reset(&a);
+		else
+			arena_free(&a);
 	}
+	arena_free(&a);
 	long hwm = status_kb("VmHWM");
 
 	printf("{\"series\": %zu, \"samples\": %zu, \"load_s\": %.3f, \"rss_loaded_kb\": %ld, "
