@@ -277,6 +277,28 @@ void jsonw_format_float_f(struct buf *out, double v)
 	}
 }
 
+void jsonw_format_float_e(struct buf *out, double v)
+{
+	if (isnan(v) || isinf(v) || v == 0) {
+		jsonw_format_float_f(out, v);
+		if (v == 0)
+			buf_puts(out, "e+00");
+		return;
+	}
+	char d[24];
+	int e;
+	int n = shortest_digits(v, d, &e);
+	if (v < 0)
+		buf_putc(out, '-');
+	buf_putc(out, d[0]);
+	if (n > 1) {
+		buf_putc(out, '.');
+		buf_put(out, d + 1, (size_t)(n - 1));
+	}
+	int x = e - 1;
+	buf_printf(out, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+}
+
 void jsonw_double(struct jsonw *w, double v)
 {
 	if (!value_prefix(w))
@@ -288,24 +310,31 @@ void jsonw_double(struct jsonw *w, double v)
 	double a = fabs(v);
 	if (a != 0 && (a < 1e-6 || a >= 1e21)) {
 		/* Go: strconv 'e' with shortest digits, then "e-07" -> "e-7". */
-		char d[24];
-		int e;
-		int n = shortest_digits(v, d, &e);
-		if (v < 0)
-			buf_putc(w->out, '-');
-		buf_putc(w->out, d[0]);
-		if (n > 1) {
-			buf_putc(w->out, '.');
-			buf_put(w->out, d + 1, (size_t)(n - 1));
-		}
-		int x = e - 1;
-		buf_printf(w->out, "e%c%d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+		struct buf t = BUF_INIT;
+		jsonw_format_float_e(&t, v);
+		char *x = strchr(t.p, 'e');
+		buf_put(w->out, t.p, (size_t)(x - t.p) + 2);
+		buf_puts(w->out, x[2] == '0' && x[3] ? x + 3 : x + 2);
+		buf_free(&t);
 		return;
 	}
 	jsonw_format_float_f(w->out, v);
 }
 
 void jsonw_sample_value(struct jsonw *w, double v)
+{
+	if (!value_prefix(w))
+		return;
+	double a = fabs(v);
+	buf_putc(w->out, '"');
+	if (a != 0 && (a < 1e-6 || a >= 1e21) && !isinf(v))
+		jsonw_format_float_e(w->out, v);
+	else
+		jsonw_format_float_f(w->out, v);
+	buf_putc(w->out, '"');
+}
+
+void jsonw_scalar_value(struct jsonw *w, double v)
 {
 	if (!value_prefix(w))
 		return;

@@ -62,9 +62,14 @@ void jsonw_null(struct jsonw *w);
  * style with the exponent's leading zero dropped: 1e-7). NaN and
  * infinities, which JSON cannot hold, are written as null. */
 void jsonw_double(struct jsonw *w, double v);
-/* A sample value as Prometheus writes it: a string holding Go's
- * strconv.FormatFloat(v, 'f', -1, 64), or "+Inf", "-Inf", "NaN". */
+/* A sample value of a vector or matrix as Prometheus writes it: a string
+ * holding Go's strconv.FormatFloat(v, 'f', -1, 64), except that values
+ * with |v| < 1e-6 or |v| >= 1e21 take the 'e' form ("1e-07", "1e+21");
+ * "+Inf", "-Inf", "NaN" for the specials. */
 void jsonw_sample_value(struct jsonw *w, double v);
+/* A scalar query result's value: always the 'f' form ("0.0000001"), as
+ * Prometheus's scalar marshaller writes it. */
+void jsonw_scalar_value(struct jsonw *w, double v);
 /* A timestamp in ms as Prometheus writes it: a number of seconds with the
  * milliseconds as three decimals when not zero (1795606152.643, 1795606152,
  * 1.05 is written 1.050). */
@@ -79,5 +84,8 @@ void jsonw_quote(struct buf *out, const char *s, size_t len);
 /* Append Go's strconv.FormatFloat(v, 'f', -1, 64) (NaN: "NaN", infinities
  * "+Inf" / "-Inf" as Go prints them). */
 void jsonw_format_float_f(struct buf *out, double v);
+/* Append Go's strconv.FormatFloat(v, 'e', -1, 64): shortest digits, an
+ * exponent of at least two digits ("1e-07", "1.5e+300"). */
+void jsonw_format_float_e(struct buf *out, double v);
 
 #endif

@@ -34,7 +34,12 @@ void api_write_value(struct jsonw *w, const struct promql_value *v)
 	case PROMQL_TYPE_SCALAR:
 		jsonw_str(w, "scalar");
 		jsonw_key(w, "result");
-		write_point(w, v->u.scalar.t, v->u.scalar.v);
+		/* Prometheus writes a scalar's value in the 'f' form always,
+		 * a vector's or matrix's with 'e' for tiny and huge values */
+		jsonw_arr_begin(w);
+		jsonw_timestamp(w, v->u.scalar.t);
+		jsonw_scalar_value(w, v->u.scalar.v);
+		jsonw_arr_end(w);
 		break;
 	case PROMQL_TYPE_STRING:
 		jsonw_str(w, "string");

@@ -238,7 +238,9 @@ def test_error_shape(tsdb):
 def test_values_are_formatted_as_prometheus(tsdb):
     j = wait_query(tsdb.port, "py_gauge", lambda r: len(r) == 3)
     vals = {s["metric"]["kind"]: s["value"][1] for s in j["data"]["result"]}
-    assert vals == {"a": "1.5", "b": "-2", "html<&>": "0.0000001"}
+    assert vals == {"a": "1.5", "b": "-2", "html<&>": "1e-07"}  # as Prometheus writes it
+    st, j = api(tsdb.port, "/api/v1/query", {"query": "1e-7"})
+    assert j["data"]["result"][1] == "0.0000001"  # a scalar: always the 'f' form
     st, j = api(tsdb.port, "/api/v1/query", {"query": "1/0", "time": "100.5"})
     assert j["data"]["result"] == [100.5, "+Inf"]
     st, j = api(tsdb.port, "/api/v1/query", {"query": "-1/0", "time": "2023-11-14T22:13:20Z"})
@@ -465,7 +467,7 @@ def test_same_answers_as_prometheus(tsdb, daemon, tmp_path, target):
     prom = daemon([PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/prom"])
     wait_query(prom.port, 'up{job="py"}', lambda r: len(r) == 1, timeout=20)
     wait_query(prom.port, 'count_over_time(py_gauge{kind="a"}[1m])', lambda r: r and float(r[0]["value"][1]) >= 3, timeout=20)
-    queries = ['py_gauge', 'sum by (code) (py_requests_total)', 'py_gauge * 2 > 0',
+    queries = ['py_gauge', '1e-7', 'vector(1e21)', '-1e-300 * vector(1)', 'sum by (code) (py_requests_total)', 'py_gauge * 2 > 0',
                'rate(py_requests_total[30s])', 'label_replace(py_gauge, "x", "$1", "kind", "(.)")',
                'count(up{job="py"})', 'vector(1)', '1e300 * 10', 'scalar(py_gauge{kind="b"})']
     for q in queries:
@@ -478,10 +480,16 @@ def test_same_answers_as_prometheus(tsdb, daemon, tmp_path, target):
             ma = {json.dumps(s["metric"], sort_keys=True): float(s["value"][1]) for s in da["result"]}
             mb = {json.dumps(s["metric"], sort_keys=True): float(s["value"][1]) for s in db["result"]}
             assert set(ma) == set(mb), q
+            sa = {json.dumps(s["metric"], sort_keys=True): s["value"][1] for s in da["result"]}
+            sb = {json.dumps(s["metric"], sort_keys=True): s["value"][1] for s in db["result"]}
             for k in ma:
                 assert ma[k] == pytest.approx(mb[k], rel=1e-9, abs=1e-12), (q, k)
+                if ma[k] == mb[k]:
+                    assert sa[k] == sb[k], (q, k)  # written the same way too
         else:
             assert float(da["result"][1]) == pytest.approx(float(db["result"][1])), q
+            if float(da["result"][1]) == float(db["result"][1]):
+                assert da["result"][1] == db["result"][1], q
     for path, params in [("/api/v1/series", {"match[]": "py_gauge"}),
                          ("/api/v1/label/kind/values", {}),
                          ("/api/v1/query", {"query": "1+"}),
@@ -493,3 +501,29 @@ def test_same_answers_as_prometheus(tsdb, daemon, tmp_path, target):
             assert a[1] == b[1], path
         else:
             assert a[1]["errorType"] == b[1]["errorType"], path
+
+
+@pytest.mark.skipif(not os.path.exists(PROMETHEUS), reason="Debian's prometheus is absent")
+def test_prometheus_federates_from_pharos(tsdb, daemon, tmp_path):
+    """Debian's Prometheus scrapes pharos-tsdb's /federate as it would
+    scrape another Prometheus (honor_labels, match[])."""
+    cfg = tmp_path / "fed.yml"
+    cfg.write_text(f"""global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: federate
+    honor_labels: true
+    metrics_path: /federate
+    params:
+      'match[]': ['{{job="py"}}']
+    static_configs:
+      - targets: ['127.0.0.1:{tsdb.port}']
+""")
+    prom = daemon([PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/fed"])
+    j = wait_query(prom.port, 'py_gauge{replica="r1"}', lambda r: len(r) == 3, timeout=20)
+    got = {s["metric"]["kind"]: s["value"][1] for s in j["data"]["result"]}
+    assert got == {"a": "1.5", "b": "-2", "html<&>": "1e-07"}
+    for s in j["data"]["result"]:
+        assert s["metric"]["job"] == "py"  # honor_labels kept the federated job
+    st, j = api(prom.port, "/api/v1/query", {"query": 'up{job="federate"}'})
+    assert j["data"]["result"][0]["value"][1] == "1"

@@ -62,6 +62,32 @@ TEST(jsonw_float_f_like_strconv)
 	buf_free(&b);
 }
 
+TEST(jsonw_sample_values_like_prometheus)
+{
+	/* checked against Prometheus 2.42: vector(1e-7) is "1e-07", the
+	 * scalar 1e-7 is "0.0000001" */
+	struct buf b = BUF_INIT;
+	struct jsonw w;
+	jsonw_init(&w, &b);
+	jsonw_arr_begin(&w);
+	jsonw_sample_value(&w, 1e-7);
+	jsonw_sample_value(&w, 1e21);
+	jsonw_sample_value(&w, 1e-6);
+	jsonw_sample_value(&w, -1e-7);
+	jsonw_sample_value(&w, 123456789012345678901.0);
+	jsonw_sample_value(&w, 1.5e300);
+	jsonw_sample_value(&w, 0);
+	jsonw_sample_value(&w, INFINITY);
+	jsonw_sample_value(&w, NAN);
+	jsonw_scalar_value(&w, 1e-7);
+	jsonw_scalar_value(&w, 1e21);
+	jsonw_arr_end(&w);
+	CHECK(jsonw_ok(&w));
+	CHECK_STR(b.p, "[\"1e-07\",\"1e+21\",\"0.000001\",\"-1e-07\",\"123456789012345680000\","
+		       "\"1.5e+300\",\"0\",\"+Inf\",\"NaN\",\"0.0000001\",\"1000000000000000000000\"]");
+	buf_free(&b);
+}
+
 TEST(jsonw_document)
 {
 	struct buf b = BUF_INIT;
