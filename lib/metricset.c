@@ -225,6 +225,39 @@ MSET_TYPED(mset_gauge, METRIC_GAUGE)
 MSET_TYPED(mset_counter, METRIC_COUNTER)
 MSET_TYPED(mset_untyped, METRIC_UNTYPED)
 
+/* A stable merge sort of the pointer array v[0..n) (tmp: n more slots);
+ * cmp gets pointers to two elements, as qsort's would. musl's qsort
+ * (smoothsort) costs several times the comparisons' own work here, and a
+ * stable sort keeps equal series in insertion order for the duplicate
+ * rule of write_family. One copy per element type (no aliasing through
+ * void **). */
+#define MSET_MSORT(NAME, T)                                                         \
+	static void NAME(T *v, T *tmp, size_t n, int (*cmp)(const void *, const void *)) \
+	{                                                                           \
+		if (n <= 8) {                                                       \
+			for (size_t i = 1; i < n; i++)                              \
+				for (size_t j = i; j > 0 && cmp(&v[j - 1], &v[j]) > 0; j--) { \
+					T t = v[j - 1];                             \
+					v[j - 1] = v[j];                            \
+					v[j] = t;                                   \
+				}                                                   \
+			return;                                                     \
+		}                                                                   \
+		size_t h = n / 2;                                                   \
+		NAME(v, tmp, h, cmp);                                               \
+		NAME(v + h, tmp, n - h, cmp);                                       \
+		if (cmp(&v[h - 1], &v[h]) <= 0)                                     \
+			return; /* already in order (the usual case for samples) */ \
+		memcpy(tmp, v, h * sizeof *v);                                     \
+		size_t i = 0, j = h, k = 0;                                         \
+		while (i < h && j < n)                                              \
+			v[k++] = cmp(&v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];       \
+		while (i < h)                                                       \
+			v[k++] = tmp[i++];                                          \
+	}
+MSET_MSORT(msort_families, struct mfamily *)
+MSET_MSORT(msort_samples, struct msample *)
+
 static int family_cmp(const void *a, const void *b)
 {
 	return strcmp((*(struct mfamily *const *)a)->name, (*(struct mfamily *const *)b)->name);
@@ -331,14 +364,14 @@ static void write_family(struct buf *out, struct mfamily *f, struct msample **tm
 	size_t n = 0;
 	for (struct msample *s = f->samples; s; s = s->next)
 		tmp[n++] = s;
-	/* The list is newest first; reverse so that qsort's ties (and the
+	/* The list is newest first; reverse so that the sort's ties (and the
 	 * duplicate rule) keep insertion order. */
 	for (size_t i = 0; i < n / 2; i++) {
 		struct msample *t = tmp[i];
 		tmp[i] = tmp[n - 1 - i];
 		tmp[n - 1 - i] = t;
 	}
-	qsort(tmp, n, sizeof *tmp, sample_cmp);
+	msort_samples(tmp, tmp + n, n, sample_cmp);
 
 	buf_puts(out, "# HELP ");
 	buf_puts(out, f->name);
@@ -391,8 +424,10 @@ void mset_write(struct mset *ms, struct buf *out)
 			if (ms->table[i]->nsamples > maxs)
 				maxs = ms->table[i]->nsamples;
 		}
-	qsort(fams, n, sizeof *fams, family_cmp);
-	struct msample **tmp = arena_alloc(&ms->arena, maxs * sizeof *tmp);
+	struct mfamily **ftmp = arena_alloc(&ms->arena, (n ? n : 1) * sizeof *ftmp);
+	msort_families(fams, ftmp, n, family_cmp);
+	/* Twice the largest family: its samples, then the sort's scratch. */
+	struct msample **tmp = arena_alloc(&ms->arena, 2 * maxs * sizeof *tmp);
 	for (size_t i = 0; i < n; i++)
 		if (fams[i]->nsamples) /* the Go client skips empty families */
 			write_family(out, fams[i], tmp);
