@@ -21,15 +21,32 @@ struct exporter_paths exporter_paths = { "/proc", "/sys", "/", "/run/udev/data" 
 
 char *cpath(struct scrape *s, const char *root, const char *fmt, ...)
 {
+	/* Most calls pass a plain relative path or "%s": joined without
+	 * vsnprintf (a scrape builds some 60 paths). */
 	char rel[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof rel, fmt, ap);
-	va_end(ap);
+	const char *r = fmt;
+	if (strchr(fmt, '%')) {
+		va_list ap;
+		va_start(ap, fmt);
+		if (!strcmp(fmt, "%s"))
+			r = va_arg(ap, const char *);
+		else
+			vsnprintf(rel, sizeof rel, fmt, ap);
+		va_end(ap);
+		if (r == fmt)
+			r = rel;
+	}
 	size_t rl = strlen(root);
 	while (rl > 1 && root[rl - 1] == '/')
 		rl--;
-	return arena_printf(s->arena, "%.*s/%s", (int)rl, root, rel[0] == '/' ? rel + 1 : rel);
+	if (*r == '/')
+		r++;
+	size_t n = strlen(r);
+	char *p = arena_alloc(s->arena, rl + n + 2);
+	memcpy(p, root, rl);
+	p[rl] = '/';
+	memcpy(p + rl + 1, r, n + 1);
+	return p;
 }
 
 static _Thread_local unsigned long scrape_number;
