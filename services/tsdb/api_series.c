@@ -95,7 +95,7 @@ int api_match_params(struct httpd_req *req, struct api_params *p, bool required,
 		return -1;
 	}
 	if (api_parse_matchers(&req->arena, sel, n, sets, err, sizeof err) != 0) {
-		api_error(req, API_ERR_BAD_DATA, err);
+		api_errorf(req, API_ERR_BAD_DATA, "invalid parameter \"match[]\": %s", err);
 		return -1;
 	}
 	*nsets = n;

@@ -187,9 +187,11 @@ static void empty_tsdb(struct api *api, struct jsonw *w)
 	jsonw_obj_begin(w);
 	static const char *const keys[] = { "numSeries", "numLabelPairs", "chunkCount", "minTime",
 					    "maxTime" };
+	/* an empty head's bounds, as Prometheus shows them */
+	const int64_t values[] = { 0, 0, 0, INT64_MAX, INT64_MIN };
 	for (int i = 0; i < 5; i++) {
 		jsonw_key(w, keys[i]);
-		jsonw_int(w, 0);
+		jsonw_int(w, values[i]);
 	}
 	jsonw_obj_end(w);
 	for (int i = 0; i < 4; i++) {
@@ -261,7 +263,11 @@ void api_handle_rules(struct httpd_req *req, void *ctx)
 	}
 	const char *type = api_param(&p, "type");
 	if (type && *type && strcmp(type, "alert") && strcmp(type, "record")) {
-		api_errorf(req, API_ERR_BAD_DATA, "not supported value %s", type);
+		struct buf q = BUF_INIT;
+		labels_quote(type, strlen(type), &q);
+		api_errorf(req, API_ERR_BAD_DATA, "invalid parameter \"type\": not supported value %s",
+			   q.p);
+		buf_free(&q);
 		return;
 	}
 	reply_data(req, rules, ctx);

@@ -125,10 +125,12 @@ void api_write_tsdb_status(struct jsonw *w, const struct tsdb_status *st)
 	jsonw_uint(w, st->num_label_pairs);
 	jsonw_key(w, "chunkCount");
 	jsonw_uint(w, st->chunk_count);
+	/* an empty store: Prometheus shows its empty head's bounds */
+	bool empty = st->num_series == 0 && st->min_time == 0 && st->max_time == 0;
 	jsonw_key(w, "minTime");
-	jsonw_int(w, st->min_time);
+	jsonw_int(w, empty ? INT64_MAX : st->min_time);
 	jsonw_key(w, "maxTime");
-	jsonw_int(w, st->max_time);
+	jsonw_int(w, empty ? INT64_MIN : st->max_time);
 	jsonw_obj_end(w);
 	counts(w, "seriesCountByMetricName", st->series_by_metric, st->n_series_by_metric);
 	counts(w, "labelValueCountByLabelName", st->values_by_label, st->n_values_by_label);

@@ -494,13 +494,26 @@ def test_same_answers_as_prometheus(tsdb, daemon, tmp_path, target):
                          ("/api/v1/label/kind/values", {}),
                          ("/api/v1/query", {"query": "1+"}),
                          ("/api/v1/query_range", {"query": "up", "start": "1", "end": "0", "step": "1"}),
-                         ("/api/v1/series", {})]:
+                         ("/api/v1/series", {}),
+                         ("/api/v1/series", {"match[]": '{job=~".*"}'}),
+                         ("/api/v1/query_range", {"query": "up", "start": "0", "end": "1e9", "step": "1"}),
+                         ("/api/v1/query_range", {"query": "up", "start": "0", "end": "10", "step": "0"}),
+                         ("/api/v1/query_range", {"query": "up[5m]", "start": "0", "end": "10", "step": "1"}),
+                         ("/api/v1/query", {"query": "up", "timeout": "-x"}),
+                         ("/api/v1/label/1abc/values", {}),
+                         ("/api/v1/rules", {"type": "x"}),
+                         ("/api/v1/metadata", {"limit": "x"}),
+                         ("/api/v1/targets", {"state": "x"}),
+                         ("/api/v1/query_exemplars", {"query": "up"})]:
         a, b = api(tsdb.port, path, params), api(prom.port, path, params)
         assert a[0] == b[0], (path, a, b)
         if a[0] == 200:
             assert a[1] == b[1], path
         else:
             assert a[1]["errorType"] == b[1]["errorType"], path
+            # the part of the message clients parse: which parameter
+            if b[1]["error"].startswith("invalid parameter"):
+                assert a[1]["error"].split(":")[0] == b[1]["error"].split(":")[0], (path, a, b)
 
 
 @pytest.mark.skipif(not os.path.exists(PROMETHEUS), reason="Debian's prometheus is absent")
