@@ -80,6 +80,7 @@ struct scrape_manager {
 	size_t npools;
 	size_t nloops; /* over all pools */
 	uint64_t jitter_seed;
+	bool want_labels; /* a sink and remote_write configured */
 	char hostname[256];
 	pthread_t sd_thread;
 	bool sd_started;
@@ -204,6 +205,7 @@ static struct scrape_tinfo *tinfo_make(struct scrape_manager *m, const struct pr
 	ti->labels = labels_copy(&a, &tr->labels);
 	ti->discovered = labels_copy(&a, &tr->discovered);
 	ti->url = target_url(&ti->labels, sc, &a);
+	ti->keep_labels = m->want_labels;
 
 	struct scrape_opts *o = &ti->opts;
 	o->target_labels = target_public_labels(&ti->labels, &a);
@@ -268,7 +270,7 @@ static struct scrape_tinfo *tinfo_make(struct scrape_manager *m, const struct pr
 	ti->fp_fetch = arena_strdup(&a, b.p);
 
 	buf_reset(&b);
-	buf_printf(&b, "%d|%d|", o->honor_labels, o->honor_timestamps);
+	buf_printf(&b, "%d|%d|%d|", o->honor_labels, o->honor_timestamps, ti->keep_labels);
 	fp_labels(&b, &o->target_labels);
 	for (size_t i = 0; i < o->nmrc; i++) {
 		const struct relabel_config *r = o->mrc[i];
@@ -392,7 +394,7 @@ static void pool_sync(struct scrape_manager *m, struct scrape_pool *p)
 			struct scrape_tinfo *ti = cand[j++];
 			bool same_fetch = strcmp(l->info->fp_fetch, ti->fp_fetch) == 0;
 			bool same_proc = strcmp(l->info->fp_proc, ti->fp_proc) == 0;
-			if (same_fetch) {
+			if (same_fetch && same_proc) {
 				/* unchanged: runs on, with pointers into the new config */
 				scrape_loop_swap_info(l, ti);
 				keep[nkeep++] = l;
@@ -599,6 +601,11 @@ int scrape_manager_apply(struct scrape_manager *m, const struct prom_config *cfg
 			pool_stop_all(m, m->pools[i]);
 	}
 	m->jitter_seed = seed;
+	/* Series caches keep every series' labels only when someone needs
+	 * them per sample: the sink, when remote_write is configured. A
+	 * change restarts the loops (their caches are rebuilt; series carry
+	 * on without staleness markers). */
+	m->want_labels = m->has_sink && cfg->nremote_write > 0;
 	struct scrape_pool **np = xcalloc(cfg->nscrape_configs + 1, sizeof *np);
 	size_t nnp = 0;
 	for (size_t i = 0; i < cfg->nscrape_configs; i++) {

@@ -69,8 +69,12 @@ struct mset;
 #define SCRAPE_USER_AGENT "Prometheus/2.42.0"
 
 /* Receives every sample the scraper stores (report series and staleness
- * markers included), e.g. for remote_write. ls and its strings are
- * borrowed for the call only. Called from scrape threads, concurrently. */
+ * markers included), after the scrape's batch committed, for
+ * remote_write: only while the applied config has remote_write entries
+ * (without them the series caches do not keep labels, which saves memory
+ * per series; adding or removing remote_write restarts the loops, whose
+ * series carry on without a gap). ls and its strings are borrowed for the
+ * call only. Called from scrape threads, concurrently. */
 struct scrape_sink {
 	void (*fn)(void *ctx, const struct labels *ls, int64_t t_ms, double v);
 	void *ctx;

@@ -247,6 +247,8 @@ struct scrape_tinfo {
 	struct labels discovered;
 	const char *url;
 	struct scrape_opts opts;     /* target_labels in arena; mrc in the config */
+	bool keep_labels;            /* the series cache keeps final labels (for the
+				      * sink: only when remote_write is configured) */
 	struct scrape_fetch fetch;   /* the fetch settings this info asks for */
 };
 

@@ -78,7 +78,7 @@ struct scrape_loop *scrape_loop_new(struct scrape_manager *m, struct scrape_tinf
 	l->fetch.unsupported = dup_or_null(a, f->unsupported);
 	if (!st) {
 		st = xmalloc(sizeof *st);
-		scrape_state_init(st, scrape_manager_sink(m) != NULL);
+		scrape_state_init(st, info->keep_labels);
 	}
 	l->st = st;
 	l->legacy = legacy;
@@ -199,6 +199,13 @@ static void *loop_main(void *arg)
 	int64_t next = now - now % iv + (int64_t)f->offset_ms;
 	if (next < now)
 		next += iv;
+	/* a loop restarted by a reload continues its predecessor's schedule:
+	 * the point due now is not skipped, so no gap in its series */
+	int64_t prev_t = l->st->scraped ? l->st->last_t
+			 : l->legacy && l->legacy->scraped ? l->legacy->last_t : 0;
+	if (prev_t > 0 && ((prev_t - (int64_t)f->offset_ms) % iv + iv) % iv == 0 &&
+	    prev_t + iv < next && prev_t + iv > now - iv)
+		next = prev_t + iv;
 	int64_t last_t = 0;
 	bool stopped = false;
 	while (!stopped) {

@@ -453,3 +453,88 @@ TEST(scrape_into_real_store)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
 }
+
+static int sink_calls;
+static char sink_seen[160];
+static void count_sink(void *ctx, const struct labels *ls, int64_t t, double v)
+{
+	__atomic_add_fetch(&sink_calls, 1, __ATOMIC_SEQ_CST);
+	const char *n = labels_get(ls, LABELS_METRIC_NAME);
+	if (n && strcmp(n, "x") == 0)
+		snprintf(sink_seen, sizeof sink_seen, "%s", labels_get(ls, "job"));
+}
+
+TEST(scrape_manager_sink_only_with_remote_write)
+{
+	struct target tg;
+	target_start(&tg, "x 1\n");
+	rec_reset();
+	char yaml[512];
+	snprintf(yaml, sizeof yaml,
+		 "global:\n  scrape_interval: 100ms\n  scrape_timeout: 50ms\n"
+		 "scrape_configs:\n  - job_name: s\n    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+		 tg.port);
+	struct prom_config *c1 = load(yaml);
+	CHECK(c1);
+	struct scrape_storage stg = { r_begin, r_append, r_commit, r_rollback, NULL };
+	struct scrape_sink sink = { count_sink, NULL };
+	struct scrape_manager *m;
+	CHECK(scrape_manager_new_storage(&m, &stg, &sink) == 0);
+	sink_calls = 0;
+	CHECK(scrape_manager_apply(m, c1) == 0);
+	msleep(350);
+	CHECK_INT(__atomic_load_n(&sink_calls, __ATOMIC_SEQ_CST), 0);
+	char yaml2[700];
+	snprintf(yaml2, sizeof yaml2, "%sremote_write:\n  - url: http://127.0.0.1:1/api/v1/write\n", yaml);
+	struct prom_config *c2 = load(yaml2);
+	CHECK(c2);
+	CHECK(scrape_manager_apply(m, c2) == 0);
+	prom_config_free(c1);
+	msleep(350);
+	CHECK(__atomic_load_n(&sink_calls, __ATOMIC_SEQ_CST) >= 6);
+	scrape_manager_free(m);
+	CHECK_STR(sink_seen, "s");
+	prom_config_free(c2);
+	target_stop(&tg);
+}
+
+TEST(scrape_manager_reload_changed_relabeling)
+{
+	struct target tg;
+	target_start(&tg, "x 1\ny 2\n");
+	rec_reset();
+	char yaml[512], yaml2[800];
+	snprintf(yaml, sizeof yaml,
+		 "global:\n  scrape_interval: 100ms\n  scrape_timeout: 50ms\n"
+		 "scrape_configs:\n  - job_name: r\n    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+		 tg.port);
+	snprintf(yaml2, sizeof yaml2,
+		 "%s    metric_relabel_configs:\n      - source_labels: [__name__]\n        regex: y\n        action: drop\n",
+		 yaml);
+	struct prom_config *c1 = load(yaml), *c2 = load(yaml2);
+	CHECK(c1 && c2);
+	struct scrape_storage stg = { r_begin, r_append, r_commit, r_rollback, NULL };
+	struct scrape_manager *m;
+	CHECK(scrape_manager_new_storage(&m, &stg, NULL) == 0);
+	CHECK(scrape_manager_apply(m, c1) == 0);
+	msleep(350);
+	CHECK(scrape_manager_apply(m, c2) == 0);
+	msleep(350);
+	char sx[160], sy[160];
+	snprintf(sx, sizeof sx, "{__name__=\"x\", instance=\"127.0.0.1:%u\", job=\"r\"}", tg.port);
+	snprintf(sy, sizeof sy, "{__name__=\"y\", instance=\"127.0.0.1:%u\", job=\"r\"}", tg.port);
+	int64_t ts[64];
+	double vs[64];
+	size_t nx = rec_times(sx, ts, vs, 64);
+	CHECK(nx >= 4);
+	for (size_t i = 0; i < nx; i++)
+		CHECK(!promql_is_stale_nan(vs[i]));
+	for (size_t i = 1; i < nx; i++)
+		CHECK(ts[i] - ts[i - 1] == 100);
+	size_t ny = rec_times(sy, ts, vs, 64);
+	CHECK(ny >= 2 && promql_is_stale_nan(vs[ny - 1]));
+	scrape_manager_free(m);
+	prom_config_free(c1);
+	prom_config_free(c2);
+	target_stop(&tg);
+}
