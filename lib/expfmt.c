@@ -1,5 +1,6 @@
 #include "expfmt.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +58,9 @@ static int short_digits_fast(double v, char *digits, int *dp)
 {
 	if (!(v >= 1e-5 && v < 1e15))
 		return 0;
+	/* From here on, a miss means no decimal of 15 or fewer digits reads
+	 * back as v: the caller's search may start at 16. */
+	*dp = INT_MIN;
 	for (int k = 0; k <= 22; k++) {
 		double x = v * pow10_tab[k];
 		if (x >= 1e15)
@@ -76,11 +80,12 @@ static int short_digits_fast(double v, char *digits, int *dp)
 
 static int shortest_digits(double v, char *digits, int *dp)
 {
+	*dp = 0;
 	int fast = short_digits_fast(v, digits, dp);
 	if (fast)
 		return fast;
 	char tmp[40];
-	int first = v < 2.2250738585072014e-308 ? 1 : 15;
+	int first = *dp == INT_MIN ? 16 : v < 2.2250738585072014e-308 ? 1 : 15;
 	for (int prec = first; prec <= 17; prec++) {
 		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
 		if (prec == 17 || strtod(tmp, NULL) == v)
