@@ -44,7 +44,8 @@ function graphPage() {
   const q = new URLSearchParams(location.search);
   const expr = el("textarea", { rows: 3, placeholder: "PromQL expression, e.g. rate(prometheus_http_requests_total[5m])" });
   expr.value = q.get("g0.expr") || q.get("expr") || "";
-  const range = el("input", { value: q.get("g0.range_input") || "1h", size: 6, title: "range (e.g. 1h)" });
+  const range = el("input", { size: 6, title: "range (e.g. 1h)" });
+  range.value = q.get("g0.range_input") || "1h";
   const out = el("div");
   let mode = q.get("g0.tab") === "0" ? "graph" : "table";
   const tabTable = el("button", { onclick: () => { mode = "table"; run(); } }, "Table");
