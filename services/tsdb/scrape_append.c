@@ -363,8 +363,8 @@ static int append_body(struct scrape_state *st, const struct scrape_opts *o,
 		if (a == TSDB_ERR_UNKNOWN_REF && en) {
 			/* the store forgot the series (retention): labels again */
 			struct labels exposed;
-			if (en->lset.n) {
-				final = en->lset;
+			if (en->nlabels) {
+				final = scrape_entry_labels(en);
 			} else if (textparse_labels(p, &exposed) < 0 ||
 				   build_labels(st, o, &exposed, &final, res) != BUILD_KEEP) {
 				snprintf(res->err, sizeof res->err, "series labels changed unexpectedly");
@@ -418,7 +418,8 @@ static int write_stale(struct scrape_state *st, const struct scrape_storage *stg
 		if (!e || e->track_round != prev || e->track_round == round || !e->ref)
 			continue;
 		uint64_t ref = e->ref;
-		int a = stg->append(app, &ref, e->lset.n ? &e->lset : NULL, t, sn);
+		struct labels kept = scrape_entry_labels(e);
+		int a = stg->append(app, &ref, kept.n ? &kept : NULL, t, sn);
 		if (a == 0) {
 			res->stale_written++;
 			pend(st, e, t, sn, false);
@@ -482,8 +483,10 @@ static void apply_pending(struct scrape_state *st, const struct scrape_sink *sin
 		struct scrape_pending *pd = &st->pending[i];
 		if (pd->track)
 			pd->e->track_round = round;
-		if (sink && sink->fn && pd->e->lset.n)
-			sink->fn(sink->ctx, &pd->e->lset, pd->t, pd->v);
+		if (sink && sink->fn && pd->e->nlabels) {
+			struct labels kept = scrape_entry_labels(pd->e);
+			sink->fn(sink->ctx, &kept, pd->t, pd->v);
+		}
 	}
 	st->npending = 0;
 }
@@ -668,7 +671,8 @@ int scrape_process_legacy(struct scrape_state *legacy, const struct scrape_state
 		if (bsearch(&e->ref, refs, nr, sizeof *refs, cmp_u64))
 			continue;
 		uint64_t ref = e->ref;
-		int a = stg->append(app, &ref, e->lset.n ? &e->lset : NULL, t, sn);
+		struct labels kept = scrape_entry_labels(e);
+		int a = stg->append(app, &ref, kept.n ? &kept : NULL, t, sn);
 		if (a == 0)
 			pend(legacy, e, t, sn, false);
 		else if (a != TSDB_ERR_OUT_OF_ORDER && a != TSDB_ERR_DUPLICATE &&

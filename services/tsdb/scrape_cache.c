@@ -166,8 +166,7 @@ struct scrape_entry *scrape_cache_add(struct scrape_cache *c, const char *key, s
 			lv[i].value = s;
 			s += vl;
 		}
-		e->lset.v = lv;
-		e->lset.n = ls->n;
+		e->nlabels = (uint32_t)ls->n;
 	}
 	put_slot(c->slots, c->cap - 1, e);
 	c->n++;

@@ -59,9 +59,20 @@ struct scrape_entry {
 	uint32_t key_len;
 	uint32_t flags;       /* SCRAPE_ENTRY_* */
 	uint32_t pos;         /* index in the order of the scrape that last saw it */
-	struct labels lset;   /* final labels; empty unless the cache keeps them */
+	uint32_t nlabels;     /* final labels kept after the key (0: none kept) */
 	char key[];           /* the series as written in the exposition */
 };
+
+/* The final labels an entry keeps (empty unless the cache keeps labels).
+ * Borrowed from the entry. */
+static inline struct labels scrape_entry_labels(const struct scrape_entry *e)
+{
+	if (!e->nlabels)
+		return LABELS_EMPTY;
+	size_t off = (sizeof(struct scrape_entry) + e->key_len + 1 + 7) & ~(size_t)7;
+	return (struct labels){ (const struct label *)(const void *)((const char *)e + off),
+				e->nlabels };
+}
 
 /* Open addressing, linear probing; backward-shift deletion. */
 struct scrape_cache {

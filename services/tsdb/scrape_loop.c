@@ -288,7 +288,7 @@ int scrape_loop_start(struct scrape_loop *l)
 	pthread_attr_init(&at);
 	/* the loop's big buffers are on the heap; TLS handshakes and the
 	 * parser need little stack */
-	pthread_attr_setstacksize(&at, 256 << 10);
+	pthread_attr_setstacksize(&at, 512 << 10);
 	int e = pthread_create(&l->th, &at, loop_main, l);
 	pthread_attr_destroy(&at);
 	if (e)
