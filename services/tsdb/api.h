@@ -3,7 +3,7 @@
  * label/<name>/values, targets, metadata, status/{buildinfo,config,flags,
  * runtimeinfo,tsdb}, rules, alerts,
  * alertmanagers, query_exemplars, /federate, /-/healthy, /-/ready,
- * /-/reload, /metrics and the web UI (web/).
+ * /-/reload, /-/quit, /metrics and the web UI (web/).
  *
  * The API is a thin envelope around the PromQL engine and the storage:
  * every JSON answer is {"status":"success","data":...} or
@@ -82,6 +82,10 @@ struct api {
 	/* Reload the configuration (POST /-/reload): 0, or negative with the
 	 * error (file:line:col: ...) in err. NULL: reload is not possible. */
 	int (*reload)(void *ctx, struct buf *err);
+	/* Begin a clean shutdown (POST /-/quit, lifecycle only); it must
+	 * return at once (the answer is sent after). NULL: quit only
+	 * answers. Called with reload_ctx. */
+	void (*quit)(void *ctx);
 	void *reload_ctx;
 	/* Add the process's other metrics (store, scraper, remote writer)
 	 * to /metrics. May be NULL. */

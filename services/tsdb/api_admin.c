@@ -46,6 +46,7 @@ static const struct {
 	{ "/-/healthy", HTTPD_GET, "/-/healthy", api_handle_healthy },
 	{ "/-/ready", HTTPD_GET, "/-/ready", api_handle_ready },
 	{ "/-/reload", HTTPD_POST | HTTPD_PUT, "/-/reload", api_handle_reload },
+	{ "/-/quit", HTTPD_POST | HTTPD_PUT, "/-/quit", api_handle_quit },
 	{ "/", HTTPD_GET, "/", api_handle_web },
 	{ "/graph", HTTPD_GET, "/graph", api_handle_web },
 	{ "/targets", HTTPD_GET, "/targets", api_handle_web },
@@ -187,6 +188,18 @@ void api_handle_reload(struct httpd_req *req, void *ctx)
 		text_reply(req, 200, "");
 	}
 	buf_free(&err);
+}
+
+void api_handle_quit(struct httpd_req *req, void *ctx)
+{
+	struct api *api = ctx;
+	if (!api->enable_lifecycle) {
+		text_reply(req, 403, "Lifecycle API is not enabled.\n");
+		return;
+	}
+	text_reply(req, 200, "Shutting down.\n");
+	if (api->quit)
+		api->quit(api->reload_ctx);
 }
 
 void api_handle_api_not_found(struct httpd_req *req, void *ctx)

@@ -48,6 +48,7 @@ void api_note_status(int status);
 void api_handle_healthy(struct httpd_req *req, void *ctx);
 void api_handle_ready(struct httpd_req *req, void *ctx);
 void api_handle_reload(struct httpd_req *req, void *ctx);
+void api_handle_quit(struct httpd_req *req, void *ctx);
 void api_handle_metrics(struct httpd_req *req, void *ctx);
 void api_handle_api_not_found(struct httpd_req *req, void *ctx);
 

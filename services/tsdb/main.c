@@ -77,7 +77,7 @@ static struct flag flags[] = {
 	{ "storage.tsdb.retention", FLAG_STRING, &opt.retention_old, "Deprecated spelling of --storage.tsdb.retention.time.", 0 },
 	{ "storage.tsdb.flush-interval", FLAG_STRING, &opt.flush_interval, "How often appended samples are made durable; a crash loses at most this much (pharos).", 0 },
 	{ "web.listen-address", FLAG_STRING, &opt.listen, "Address for the UI, the API and telemetry.", 0 },
-	{ "web.enable-lifecycle", FLAG_BOOL, &opt.enable_lifecycle, "Allow reloading through POST /-/reload.", 0 },
+	{ "web.enable-lifecycle", FLAG_BOOL, &opt.enable_lifecycle, "Allow POST /-/reload and /-/quit.", 0 },
 	{ "web.enable-remote-write-receiver", FLAG_BOOL, &opt.enable_rw_receiver, "Accept remote write requests at /api/v1/write.", 0 },
 	{ "web.enable-admin-api", FLAG_BOOL, &opt.enable_admin_api, "Accepted for compatibility; pharos has no admin API.", 0 },
 	{ "web.external-url", FLAG_STRING, &opt.external_url, "Accepted for compatibility (shown in the flags status).", 0 },
@@ -274,6 +274,14 @@ static int reload(void *ctx, struct buf *err)
 	return 0;
 }
 
+/* POST /-/quit: the same path as SIGTERM (the signal is blocked in every
+ * thread and read from the signalfd by the main loop). */
+static void quit(void *ctx)
+{
+	(void)ctx;
+	kill(getpid(), SIGTERM);
+}
+
 /* /api/v1/status/flags: every flag with its value or default. */
 static struct api_flag *flag_table(size_t *n)
 {
@@ -370,6 +378,7 @@ int main(int argc, char **argv)
 	api.metadata = metadata_json;
 	api.tsdb_status = tsdb_status_json;
 	api.reload = reload;
+	api.quit = quit;
 	api.collect = collect;
 	api_set_config(&api, config->text, &config->global.external_labels, true);
 

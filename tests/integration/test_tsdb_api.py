@@ -441,6 +441,16 @@ def test_reload_needs_lifecycle(daemon, tmp_path, target):
     write_config(cfg, target.port)
     d = daemon([TSDB, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/data"])
     assert http_get(d.url("/-/reload"), method="POST")[0] == 403
+    assert http_get(d.url("/-/quit"), method="POST")[0] == 403
+
+
+def test_quit(daemon, tmp_path, target):
+    cfg = tmp_path / "prometheus.yml"
+    write_config(cfg, target.port)
+    d = daemon([TSDB, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/data",
+                "--web.enable-lifecycle"])
+    assert http_get(d.url("/-/quit"), method="POST")[0] == 200
+    assert d.proc.wait(15) == 0
 
 
 def test_bad_flags_and_config_at_start(tmp_path):
