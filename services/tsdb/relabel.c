@@ -594,16 +594,46 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 	return 1;
 }
 
+/* Per-thread scratch for the joined source values and expansions, so
+ * that metric relabeling (once per scraped sample) does not allocate. */
+struct relabel_scratch {
+	struct buf val, tmp;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_destroy(void *p)
+{
+	struct relabel_scratch *s = p;
+	buf_free(&s->val);
+	buf_free(&s->tmp);
+	free(s);
+}
+
+static void scratch_init(void)
+{
+	pthread_key_create(&scratch_key, scratch_destroy);
+}
+
 int relabel_process(const struct relabel_config *const *rc, size_t n,
 		    struct labels_builder *b, struct arena *a)
 {
 	if (n == 0)
 		return 1;
-	struct buf val = BUF_INIT, tmp = BUF_INIT;
+	pthread_once(&scratch_once, scratch_init);
+	struct relabel_scratch *s = pthread_getspecific(scratch_key);
+	if (!s) {
+		s = xcalloc(1, sizeof *s);
+		pthread_setspecific(scratch_key, s);
+	}
 	int keep = 1;
 	for (size_t i = 0; i < n && keep; i++)
-		keep = apply_one(rc[i], b, a, &val, &tmp);
-	buf_free(&val);
-	buf_free(&tmp);
+		keep = apply_one(rc[i], b, a, &s->val, &s->tmp);
+	/* Do not let one huge value pin memory for the thread's life. */
+	if (s->val.cap > 65536)
+		buf_free(&s->val);
+	if (s->tmp.cap > 65536)
+		buf_free(&s->tmp);
 	return keep;
 }

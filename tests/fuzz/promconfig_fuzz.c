@@ -4,6 +4,9 @@
  * YAML. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../../services/tsdb/config.h"
 #include "../../services/tsdb/target.h"
@@ -27,10 +30,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 		}
 		arena_free(&a);
-		struct buf y = BUF_INIT;
+		/* What pharos writes back, when it loads again (it may not, as
+		 * with Prometheus: keepequal rules are written with default
+		 * fields they refuse, min_version as a number...), must be
+		 * written the same way. */
+		struct buf y = BUF_INIT, y2 = BUF_INIT, e2 = BUF_INIT;
 		prom_config_marshal(c, &y);
+		struct prom_config *c2 = NULL;
+		prom_config_parse("/fuzz/prometheus.yml", y.p, y.len, &c2, &e2);
+		if (c2)
+			prom_config_marshal(c2, &y2);
+		if (c2 && strcmp(y.p, y2.p) != 0) {
+			fprintf(stderr, "marshal is not stable:\n%s\n---\n%s", y.p, y2.p);
+			abort();
+		}
+		prom_config_free(c2);
 		prom_config_warnings(c, &y);
 		buf_free(&y);
+		buf_free(&y2);
+		buf_free(&e2);
 		prom_config_free(c);
 	}
 	buf_free(&err);
