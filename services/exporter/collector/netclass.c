@@ -542,6 +542,7 @@ struct nc_kept {
 	int fd[NC_NKEPT];
 	int err[NC_NKEPT]; /* errno of a failed open, when fd[i] < 0 */
 	int seen;          /* listed in the current scrape */
+	uint32_t index;    /* the ifindex the files were opened under */
 };
 static struct nc_kept nc_keep[NC_KEEP_MAX];
 static pthread_mutex_t nc_keep_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -613,17 +614,16 @@ static int nc_kept_is(const struct nc_kept *k, uint32_t index)
 	return nc_pread(k, 0, v) == 0 && netutil_parse_int(v, 0, &x) == 0 && x == (int64_t)index;
 }
 
-/* One device from its netlink message and the few sysfs files netlink
- * lacks. Returns 0, 1 if the files belong to another device than l (the
- * caller then reads everything from sysfs), or -errno. Called with
- * nc_keep_lock held. */
-static int nc_read_hybrid(const char *devpath, const struct netclass_link *l,
-			  struct netclass_iface *ifc)
+/* One attempt at a device from its netlink message and the few sysfs
+ * files netlink lacks; reuse: trust k's open files without asking their
+ * ifindex. Returns 0, 1 if the files belong to another device than l (the
+ * caller then reads everything from sysfs), or -errno. */
+static int nc_hybrid_try(const char *devpath, const struct netclass_link *l,
+			 struct netclass_iface *ifc, struct nc_kept *k, int reuse)
 {
-	struct nc_kept *k = nc_kept_slot(ifc->name);
 	struct nc_kept tmp;
 	int rc = 0, dirfd = -1;
-	if (!k || !nc_kept_is(k, l->index)) {
+	if (!reuse) {
 		dirfd = openat(AT_FDCWD, devpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)
 			return nc_skippable(errno) || errno == ENOTDIR ? 1 : -errno;
@@ -639,6 +639,7 @@ static int nc_read_hybrid(const char *devpath, const struct netclass_link *l,
 		rc = nc_kept_open(k, dirfd);
 		if (rc == 0 && !nc_kept_is(k, l->index))
 			rc = 1;
+		k->index = l->index;
 	}
 	char v[NC_VALUE_MAX + 1];
 	uint32_t need = rc == 0 ? netclass_iface_from_link(l, ifc) : 0;
@@ -673,6 +674,27 @@ static int nc_read_hybrid(const char *devpath, const struct netclass_link *l,
 		k->seen = 1;
 	if (dirfd >= 0)
 		close(dirfd);
+	return rc;
+}
+
+/* One device, kept files first. They are trusted while netlink gives
+ * their device name the ifindex they were opened under (checked then by
+ * reading their ifindex file): an index names one device of the namespace
+ * until that device is deleted, and the files of a deleted device fail
+ * with ENODEV, which opens them afresh once. Called with nc_keep_lock
+ * held. */
+static int nc_read_hybrid(const char *devpath, const struct netclass_link *l,
+			  struct netclass_iface *ifc)
+{
+	struct nc_kept *k = nc_kept_slot(ifc->name);
+	int reuse = k && k->fd[0] >= 0 && k->index == l->index;
+	int rc = nc_hybrid_try(devpath, l, ifc, k, reuse);
+	if (rc == -ENODEV && reuse) {
+		const char *name = ifc->name;
+		memset(ifc, 0, sizeof *ifc);
+		ifc->name = name;
+		rc = nc_hybrid_try(devpath, l, ifc, nc_kept_slot(name), 0);
+	}
 	return rc;
 }
 
