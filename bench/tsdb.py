@@ -393,6 +393,19 @@ def main():
             return n
 
         final = stage(servers, "metrics", appended_some)
+        if not ph.error:
+            # Where pharos-tsdb's bytes went (its own counters, if it has them).
+            try:
+                m = ph.metrics()
+                parts = [f"{k.replace('pharos_tsdb_', '')} {m[k]:,.0f}" for k in (
+                    "pharos_tsdb_head_log_bytes_written_total", "pharos_tsdb_checkpoints_total",
+                    "pharos_tsdb_chunks_written_total", "pharos_tsdb_chunk_bytes_written_total")
+                    if k in m]
+                if parts and final.get("pharos"):
+                    notes.append(f"pharos-tsdb's own counters at the stop: {', '.join(parts)}; "
+                                 f"{final['pharos']:,.0f} samples appended.")
+            except (OSError, RuntimeError):
+                pass
         t_stop = time.time()
         for s in servers:
             if s.alive():
