@@ -2,12 +2,15 @@
  * protobuf, then (when it is a valid snappy block) decompressed, the way
  * the receiver reads a body. Besides what the sanitizers catch, the target
  * checks the reader's promises: strings inside the message and within the
- * limits, counts within the limits, and an error stays an error. */
+ * limits, counts within the limits, and an error stays an error; and the
+ * receiver's label validation: what it accepts is sorted, unique, with
+ * valid names and a metric name. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../services/tsdb/remote/prompb.h"
+#include "../../services/tsdb/remote/remote_internal.h"
 #include "../../services/tsdb/remote/snappy.h"
 
 static void prompb_fuzz_check(int ok)
@@ -41,6 +44,22 @@ static void prompb_fuzz_read(const uint8_t *msg, size_t n)
 						  (const uint8_t *)l->value.p + l->value.len <= msg + n);
 		}
 		total += s.nsamples;
+
+		struct arena a = ARENA_INIT;
+		struct labels ls;
+		const char *why = NULL;
+		if (remote_series_labels(&s, &a, &ls, &why) == 0) {
+			prompb_fuzz_check(labels_get(&ls, "__name__") != NULL);
+			for (size_t i = 0; i < ls.n; i++) {
+				prompb_fuzz_check(labels_valid_name(ls.v[i].name));
+				prompb_fuzz_check(ls.v[i].value[0] != 0);
+				if (i)
+					prompb_fuzz_check(strcmp(ls.v[i - 1].name, ls.v[i].name) < 0);
+			}
+		} else {
+			prompb_fuzz_check(why != NULL);
+		}
+		arena_free(&a);
 	}
 	prompb_fuzz_check(total <= lim.max_samples && r.nseries <= lim.max_series);
 	if (rc < 0) {
