@@ -13,7 +13,8 @@
  * filepath.Glob ("cpu1" < "cpu10" < "cpu2").
  * [out] names: arena-owned array of arena-owned names ("cpu0", ...).
  * Returns the count; a missing or unreadable directory counts as no
- * entries (0), as a glob would. */
+ * entries (0), as a glob would. Listed once per scrape (collector.h's
+ * scrape_begin()); the names are then shared by the callers: read-only. */
 int sysfs_cpu_list(struct scrape *s, char ***names);
 
 #endif
