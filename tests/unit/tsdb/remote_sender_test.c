@@ -47,7 +47,10 @@ struct rs_server {
 	struct rs_sample got[RS_MAX_SAMPLES];
 	size_t ngot;
 	int64_t req_ms[64];     /* arrival times */
+	char last_head[2048];   /* the last request's head */
 };
+
+static __thread char last_head_buf[2048];
 
 static int rs_read_request(int fd, struct buf *in, struct buf *body, int *hdr_ok)
 {
@@ -58,6 +61,7 @@ static int rs_read_request(int fd, struct buf *in, struct buf *body, int *hdr_ok
 			const char *cl = strcasestr(in->p, "\r\nContent-Length:");
 			size_t blen = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
 			if (in->len >= hlen + blen) {
+				snprintf(last_head_buf, sizeof last_head_buf, "%.*s", (int)hlen, in->p);
 				*hdr_ok = strcasestr(in->p, "\r\nContent-Encoding: snappy") &&
 					  strcasestr(in->p, "\r\nContent-Type: application/x-protobuf") &&
 					  strcasestr(in->p, "\r\nX-Prometheus-Remote-Write-Version: 0.1.0") &&
@@ -144,6 +148,7 @@ static void *rs_conn_main(void *arg)
 			s->req_ms[i] = remote_now_ms();
 		if (!ok)
 			s->bad_headers++;
+		snprintf(s->last_head, sizeof s->last_head, "%s", last_head_buf);
 		int status = i < s->nstatuses ? s->statuses[i] : 204;
 		if (status / 100 == 2)
 			rs_record(s, &body);
@@ -578,5 +583,43 @@ TEST(remote_sender_reshards_up_under_backlog_and_keeps_order)
 		CHECK(srv->got[k].t > last[i]);
 		last[i] = srv->got[k].t;
 	}
+	rs_stop(srv);
+}
+
+TEST(remote_sender_sends_auth_and_custom_headers)
+{
+	struct rs_server *srv = rs_start(NULL, 0);
+	struct remote_queue_opts o;
+	char url[128];
+	rs_opts(&o, url, sizeof url, srv->port);
+	const struct http_header_pair hp[1] = { { "X-Scope-OrgID", "tenant-1" } };
+	o.headers = hp;
+	o.nheaders = 1;
+	o.basic_user = "alice";
+	o.basic_pass = "s3cret";
+	struct remote_queue *q;
+	CHECK_INT(remote_queue_new(&q, &o), 0);
+	rs_push(q, "m", "a", 1, 1);
+	RS_WAIT(rs_count(srv) == 1, 3000);
+	remote_queue_free(q, remote_now_ms() + 1000);
+	CHECK(strstr(srv->last_head, "\r\nX-Scope-OrgID: tenant-1\r\n") != NULL);
+	/* base64("alice:s3cret") */
+	CHECK(strstr(srv->last_head, "\r\nAuthorization: Basic YWxpY2U6czNjcmV0\r\n") != NULL);
+
+	/* Bearer credentials read from a file (trimmed), before each request. */
+	char path[] = "/tmp/pharos-rw-cred-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "  tok123\n", 9) == 9);
+	close(fd);
+	rs_opts(&o, url, sizeof url, srv->port);
+	o.auth_type = "Bearer";
+	o.auth_credentials_file = path;
+	CHECK_INT(remote_queue_new(&q, &o), 0);
+	rs_push(q, "m", "a", 2, 1);
+	RS_WAIT(rs_count(srv) == 2, 3000);
+	remote_queue_free(q, remote_now_ms() + 1000);
+	unlink(path);
+	CHECK(strstr(srv->last_head, "\r\nAuthorization: Bearer tok123\r\n") != NULL);
 	rs_stop(srv);
 }
