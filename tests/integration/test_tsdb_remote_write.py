@@ -247,3 +247,49 @@ def test_pharos_receiver_bad_input(daemon):
         assert query(pharos, "rw_new") == []
         # Still up.
         assert http_get(pharos.url("/-/healthy"))[0] == 200
+
+
+def test_remote_write_added_by_reload(daemon):
+    """A remote_write entry added by SIGHUP starts sending; one removed by
+    the next reload stops (the queue drains and goes away)."""
+    need_prometheus()
+    pharos_tsdb()
+    import signal
+    with tempfile.TemporaryDirectory() as tmp:
+        prom = start_prometheus(daemon, tmp, "global:\n  scrape_interval: 1m\n")
+        from conftest import free_port
+        port = free_port()
+        base = f"""
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: pharos-reload
+    static_configs:
+      - targets: ['127.0.0.1:{port}']
+"""
+        pharos = start_pharos(daemon, tmp, base, port=port, receiver=False)
+        time.sleep(2)
+        assert query(prom, 'up{job="pharos-reload"}') == []
+        with open(os.path.join(tmp, "pharos.yml"), "w") as f:
+            f.write(base + f"""
+remote_write:
+  - url: {prom.url('/api/v1/write')}
+    queue_config:
+      batch_send_deadline: 1s
+""")
+        pharos.proc.send_signal(signal.SIGHUP)
+        r = wait_result(prom, 'up{job="pharos-reload"}')
+        assert r, "nothing arrived after the reload:\n" + pharos.output()[-3000:]
+        st, _, body = http_get(pharos.url("/metrics"))
+        assert b"prometheus_remote_storage_samples_total{" in body
+        with open(os.path.join(tmp, "pharos.yml"), "w") as f:
+            f.write(base)
+        pharos.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            st, _, body = http_get(pharos.url("/metrics"))
+            if b"prometheus_remote_storage_samples_total{" not in body:
+                break
+            time.sleep(0.5)
+        assert b"prometheus_remote_storage_samples_total{" not in body
+        assert pharos.stop() == 0, pharos.output()[-3000:]
