@@ -167,6 +167,7 @@ static struct remote_writer *rwriter;
 static struct prom_config *config; /* in force; replaced on reload */
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct api api;
+static void publish_config(const struct prom_config *cfg);
 
 static struct promql_querier *store_querier(void *ctx, int64_t mint, int64_t maxt)
 {
@@ -268,10 +269,20 @@ static int reload(void *ctx, struct buf *err)
 	/* both borrowed the old config until this apply: it may go now */
 	prom_config_free(config);
 	config = nc;
-	api_set_config(&api, nc->text, &nc->global.external_labels, true);
+	publish_config(nc);
 	log_info("configuration reloaded from %s", opt.config_file);
 	pthread_mutex_unlock(&reload_lock);
 	return 0;
+}
+
+/* Publish cfg to the API: the YAML as Prometheus shows it (defaults
+ * filled in, secrets hidden) and the external labels. */
+static void publish_config(const struct prom_config *cfg)
+{
+	struct buf y = BUF_INIT;
+	prom_config_marshal(cfg, &y);
+	api_set_config(&api, y.p ? y.p : "", &cfg->global.external_labels, true);
+	buf_free(&y);
 }
 
 /* POST /-/quit: the same path as SIGTERM (the signal is blocked in every
@@ -380,7 +391,7 @@ int main(int argc, char **argv)
 	api.reload = reload;
 	api.quit = quit;
 	api.collect = collect;
-	api_set_config(&api, config->text, &config->global.external_labels, true);
+	publish_config(config);
 
 	remote_writer_apply(rwriter, config);
 	scrape_manager_apply(scraper, config);

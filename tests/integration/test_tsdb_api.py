@@ -371,6 +371,7 @@ def test_status_flags_and_config(tsdb):
     assert f["web.enable-lifecycle"] == "true"
     st, j = api(tsdb.port, "/api/v1/status/config")
     assert "job_name: py" in j["data"]["yaml"]
+    assert "scrape_timeout: 1s" in j["data"]["yaml"]
 
 
 def test_federate(tsdb):
