@@ -140,6 +140,16 @@ static int rw_queue_start(const struct prom_remote_write *rw, const struct label
 	o.retry_on_http_429 = rw->queue.retry_on_http_429 != 0;
 	int rc = remote_queue_new(out, &o);
 	free(hp);
+	/* Settings pharos reads but cannot honour: said once, at start. */
+	const char *who = rw->name && rw->name[0] ? rw->name : rw->url;
+	if (rc == 0 && h->proxy_url)
+		log_warn("remote write %s: proxy_url is not supported; connecting directly", who);
+	if (rc == 0 && (h->tls.cert_file || h->tls.key_file))
+		log_warn("remote write %s: tls_config cert_file/key_file (client certificates) "
+			 "are not supported; connecting without one", who);
+	if (rc == 0 && rw->metadata.send)
+		log_debug("remote write %s: metadata is not sent (not part of remote write 1.0)",
+			  who);
 	return rc;
 }
 
