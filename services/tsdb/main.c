@@ -55,7 +55,7 @@ static struct {
 } opt = {
 	.config_file = "prometheus.yml",
 	.storage_path = "data/",
-	.retention_time = "15d",
+	.retention_time = "0s", /* as Prometheus: 0 means the default, 15d */
 	.retention_size = "0B",
 	.flush_interval = "5s",
 	.listen = "0.0.0.0:9090",
@@ -72,7 +72,7 @@ static struct {
 static struct flag flags[] = {
 	{ "config.file", FLAG_STRING, &opt.config_file, "Prometheus configuration file (prometheus.yml).", 0 },
 	{ "storage.tsdb.path", FLAG_STRING, &opt.storage_path, "Directory of the LMDB store.", 0 },
-	{ "storage.tsdb.retention.time", FLAG_STRING, &opt.retention_time, "How long samples are kept (e.g. 15d).", 0 },
+	{ "storage.tsdb.retention.time", FLAG_STRING, &opt.retention_time, "How long samples are kept (e.g. 30d; 0s: 15d).", 0 },
 	{ "storage.tsdb.retention.size", FLAG_STRING, &opt.retention_size, "Most bytes the store may use (e.g. 10GB, base 2; 0B: no limit).", 0 },
 	{ "storage.tsdb.retention", FLAG_STRING, &opt.retention_old, "Deprecated spelling of --storage.tsdb.retention.time.", 0 },
 	{ "storage.tsdb.flush-interval", FLAG_STRING, &opt.flush_interval, "How often appended samples are made durable; a crash loses at most this much (pharos).", 0 },
@@ -383,7 +383,16 @@ int main(int argc, char **argv)
 					    store_label_values };
 	api.flags = ftab;
 	api.nflags = nflags;
-	api.storage_retention = ret;
+	/* runtimeinfo's storageRetention: the time in force, and the size */
+	char retention[96];
+	char rdur[40];
+	api_format_duration(so.retention_ms ? so.retention_ms : 15LL * 86400000, rdur,
+			    sizeof rdur);
+	if (so.retention_bytes)
+		snprintf(retention, sizeof retention, "%s or %s", rdur, opt.retention_size);
+	else
+		snprintf(retention, sizeof retention, "%s", rdur);
+	api.storage_retention = retention;
 	api.enable_lifecycle = opt.enable_lifecycle;
 	api.targets = targets_json;
 	api.metadata = metadata_json;

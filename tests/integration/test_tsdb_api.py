@@ -367,7 +367,9 @@ def test_status_flags_and_config(tsdb):
     st, j = api(tsdb.port, "/api/v1/status/flags")
     f = j["data"]
     assert f["config.file"] == str(tsdb.cfg)
-    assert f["query.lookback-delta"] == "5m" and f["storage.tsdb.retention.time"] == "15d"
+    assert f["query.lookback-delta"] == "5m" and f["storage.tsdb.retention.time"] == "0s"
+    st, j = api(tsdb.port, "/api/v1/status/runtimeinfo")
+    assert j["data"]["storageRetention"] == "15d"
     assert f["web.enable-lifecycle"] == "true"
     st, j = api(tsdb.port, "/api/v1/status/config")
     assert "job_name: py" in j["data"]["yaml"]
@@ -551,3 +553,22 @@ scrape_configs:
         assert s["metric"]["job"] == "py"  # honor_labels kept the federated job
     st, j = api(prom.port, "/api/v1/query", {"query": 'up{job="federate"}'})
     assert j["data"]["result"][0]["value"][1] == "1"
+
+
+@pytest.mark.skipif(not os.path.exists(PROMETHEUS), reason="Debian's prometheus is absent")
+def test_status_like_prometheus(daemon, tmp_path, target):
+    """Same prometheus.yml for both: /api/v1/status/config byte for byte,
+    and the flags both have, with the same values."""
+    cfg = tmp_path / "prometheus.yml"
+    write_config(cfg, target.port, external="  external_labels:\n    site: a\n")
+    ours = daemon([TSDB, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/ours"])
+    prom = daemon([PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/prom"])
+    a = http_get(ours.url("/api/v1/status/config"))[2]
+    b = http_get(prom.url("/api/v1/status/config"))[2]
+    assert a == b
+    fa = api(ours.port, "/api/v1/status/flags")[1]["data"]
+    fb = api(prom.port, "/api/v1/status/flags")[1]["data"]
+    for k in ("config.file", "query.lookback-delta", "query.max-samples", "query.timeout",
+              "storage.tsdb.retention.time", "web.enable-lifecycle",
+              "web.enable-remote-write-receiver", "log.level"):
+        assert fa[k] == fb[k], k
