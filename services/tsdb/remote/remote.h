@@ -14,33 +14,39 @@
  * One queue per remote_write entry of the configuration. The scraper hands
  * every sample it stores to remote_writer_push() (through its scrape_sink);
  * push adds the global external_labels, applies the entry's
- * write_relabel_configs and copies the sample into that entry's bounded
- * queue (queue_config.capacity per shard). Shard threads take batches of up
- * to max_samples_per_send samples (or whatever is there after
- * batch_send_deadline), encode, compress and POST them with lib/httpclient.
- * A batch is retried with exponential backoff (min_backoff doubling up to
- * max_backoff) on network errors, on 5xx and, when retry_on_http_429 is
- * set, on 429; it is dropped (counted as failed) on any other non-2xx. When
- * a queue is full the oldest sample gives way and is counted as dropped:
- * the scraper is never blocked by a slow receiver. Samples of one series
- * always go to the same shard, so each series is sent in timestamp order.
+ * write_relabel_configs (both once per series: a series cache keeps the
+ * result) and copies the sample into one of the queue's shards. Shard
+ * threads take batches of up to max_samples_per_send samples (or whatever
+ * is there after batch_send_deadline), encode, compress and POST them with
+ * lib/httpclient. A batch is retried with exponential backoff (min_backoff
+ * doubling up to max_backoff; Retry-After honoured) on network errors, on
+ * 5xx and, when retry_on_http_429 is set, on 429; it is dropped (counted
+ * as failed) on any other non-2xx. A shard holds at most capacity x
+ * max_shards / shards samples; beyond that the oldest sample gives way and
+ * is counted as dropped: the scraper is never blocked by a slow receiver.
+ * Samples of one series always go to the same shard, so each series is
+ * sent in timestamp order. The number of shards starts at min_shards and
+ * follows the backlog up to max_shards (at most 64) and back.
+ * docs/remote-write.md has the details.
  *
  * Metrics (remote_writer_metrics), Prometheus's names, labelled
- * remote_name and url:
- *   prometheus_remote_storage_samples_total            sent successfully
+ * remote_name (the entry's name, or a short hash) and url:
+ *   prometheus_remote_storage_samples_total       sent, counted at every attempt
  *   prometheus_remote_storage_samples_failed_total     non-retryable failure
  *   prometheus_remote_storage_samples_retried_total    re-sent after an error
- *   prometheus_remote_storage_samples_dropped_total    queue full / relabel drop
- *   prometheus_remote_storage_samples_pending          queued, not yet sent
+ *   prometheus_remote_storage_samples_dropped_total    relabel drop / queue full / shutdown
+ *   prometheus_remote_storage_samples_pending          queued or in flight
  *   prometheus_remote_storage_sent_batch_duration_seconds  (histogram)
  *   prometheus_remote_storage_queue_highest_sent_timestamp_seconds
- *   prometheus_remote_storage_shards
- * and prometheus_remote_storage_highest_timestamp_in_seconds (no labels:
- * the newest timestamp pushed).
+ *   prometheus_remote_storage_bytes_total
+ *   prometheus_remote_storage_shards, _shards_min, _shards_max,
+ *   _shard_capacity, _max_samples_per_send
+ * and, without labels, prometheus_remote_storage_highest_timestamp_in_seconds
+ * (the newest timestamp pushed) and prometheus_remote_storage_samples_in_total.
  *
  * Threads: push, apply and metrics may be called from any thread at any
- * time (push from several scrape loops at once); free from one thread after
- * every other call has returned.
+ * time (push from several scrape loops at once; applies are serialised);
+ * free from one thread after every other call has returned.
  *
  * ---- Receiver ----
  * remote_write_handler() decodes the body (bounded: see REMOTE_MAX_*) and
@@ -55,9 +61,9 @@
  *   413             the body is over REMOTE_MAX_COMPRESSED;
  *   500             the store failed (the sender retries).
  * A series whose labels are invalid (bad label or metric name, value not
- * UTF-8, duplicate names, no __name__) is skipped and counted in
- * prometheus_api_remote_write_invalid_labels_samples_total, as Prometheus
- * 2.42 does, without failing the request. Labels need not be sorted.
+ * UTF-8 or with a NUL byte, duplicate names, no __name__) is skipped and
+ * counted in prometheus_api_remote_write_invalid_labels_samples_total, as
+ * Prometheus 2.42 does for bad names, without failing the request. Labels need not be sorted.
  * Empty label values are dropped. Native histograms and exemplars are
  * skipped (pharos stores float samples only); metadata is ignored.
  * The HTTP server's body limit (httpd_opts.max_body_bytes) must allow
