@@ -349,7 +349,11 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 	 * step, the window's points (on top of what earlier series hold);
 	 * at the end of a series, its output points together with the
 	 * window of the last step, which is still held then. */
-	size_t nsteps = ev_nsteps(ev), tcap = nsteps;
+	/* The scratch array starts at one point per step up to 1024 and
+	 * grows only for a series with more points: a subquery's inner
+	 * evaluator may have billions of steps, of which only as many as
+	 * the sample limit allows can ever have a point. */
+	size_t nsteps = ev_nsteps(ev), tcap = nsteps < 1024 ? nsteps : 1024;
 	struct promql_point *tmp = ev_points_get(ev, &tcap);
 	for (size_t i = 0; i < w.n && rc == 0; i++) {
 		struct labels metric;
@@ -367,8 +371,19 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 			bool drops;
 			ev_window_slide(&w, ts, &lo, &hi, &mint, &maxt, &drops);
 			last_win = hi - lo;
-			if (lo == hi)
+			if (lo == hi) {
+				/* Empty window: every sample is before it or after
+				 * its end. Skip the steps that stay empty (a long
+				 * subquery with a tiny step has billions of them). */
+				if (hi >= w.nbuf)
+					break; /* none after it: all later windows empty */
+				int64_t skip = (w.buf[hi].t - maxt - 1) / ev->interval;
+				if (skip > 0 && skip <= (ev->end - ts) / ev->interval) {
+					ts += skip * ev->interval;
+					k += (size_t)skip;
+				}
 				continue;
+			}
 			if (*ev->cur_samples + (int64_t)(hi - lo) > ev->max_samples) {
 				rc = ev_fail_too_many(ev);
 				break;
@@ -380,6 +395,20 @@ int ev_call_range(struct ev *ev, const struct promql_node *n, size_t mi, struct 
 				if (rc < 0)
 					break;
 				continue;
+			}
+			if (nout == tcap) {
+				/* nout points already computed, more to come: past
+				 * the limit if they cannot all be held */
+				if (*ev->cur_samples + (int64_t)nout + 1 > ev->max_samples) {
+					rc = ev_fail_too_many(ev);
+					break;
+				}
+				size_t ncap = tcap * 2;
+				struct promql_point *nt = ev_points_get(ev, &ncap);
+				memcpy(nt, tmp, nout * sizeof *tmp);
+				ev_points_put(ev, tmp, tcap);
+				tmp = nt;
+				tcap = ncap;
 			}
 			tmp[nout].t = ts;
 			tmp[nout].v = v;
