@@ -52,26 +52,31 @@ static size_t ns_hash(const char *s)
 	return h & (NS_CACHE_SLOTS - 1);
 }
 
-/* Is key one of the configured fields? */
-static int ns_wanted(const char *key)
+/* The verdicts by position in the last scrape's entry list: the files
+ * list the same fields in the same order every time, so entry i usually
+ * has last scrape's key i, and a walk through this array in order is
+ * cheaper than hashing every key into the table (whose random accesses
+ * missed the CPU caches). Guarded by ns_cache_lock too. */
+#define NS_POS_MAX 1024
+static struct {
+	char key[NS_CACHE_KEY];
+	signed char match;
+} ns_pos[NS_POS_MAX];
+
+/* Is key one of the configured fields? Called with ns_cache_lock held. */
+static int ns_wanted_locked(const char *key)
 {
 	size_t len = strlen(key), h = ns_hash(key);
 	if (len < NS_CACHE_KEY) {
-		pthread_mutex_lock(&ns_cache_lock);
 		for (size_t i = h;; i = (i + 1) & (NS_CACHE_SLOTS - 1)) {
 			if (!ns_cache[i].match)
 				break;
-			if (!strcmp(ns_cache[i].key, key)) {
-				int m = ns_cache[i].match > 0;
-				pthread_mutex_unlock(&ns_cache_lock);
-				return m;
-			}
+			if (!strcmp(ns_cache[i].key, key))
+				return ns_cache[i].match > 0;
 		}
-		pthread_mutex_unlock(&ns_cache_lock);
 	}
 	int m = !dev_filter_ignored(&netstat_filter, key);
 	if (len < NS_CACHE_KEY) {
-		pthread_mutex_lock(&ns_cache_lock);
 		if (ns_cache_used < NS_CACHE_SLOTS * 3 / 4) {
 			size_t i = h;
 			while (ns_cache[i].match && strcmp(ns_cache[i].key, key))
@@ -82,7 +87,20 @@ static int ns_wanted(const char *key)
 				ns_cache_used++;
 			}
 		}
-		pthread_mutex_unlock(&ns_cache_lock);
+	}
+	return m;
+}
+
+/* ns_wanted_locked() for the key of entry number pos, through ns_pos. */
+static int ns_wanted_at(size_t pos, const char *key)
+{
+	if (pos < NS_POS_MAX && ns_pos[pos].match && !strcmp(ns_pos[pos].key, key))
+		return ns_pos[pos].match > 0;
+	int m = ns_wanted_locked(key);
+	size_t len = strlen(key);
+	if (pos < NS_POS_MAX && len < NS_CACHE_KEY) {
+		memcpy(ns_pos[pos].key, key, len + 1);
+		ns_pos[pos].match = m ? 1 : -1;
 	}
 	return m;
 }
@@ -257,6 +275,8 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		ns_parse_snmp6(st, snmp6);
 	/* Newest first: for a field repeated within one protocol the last
 	 * value wins, and the metric set keeps the first series it gets. */
+	if (filter == &netstat_filter)
+		pthread_mutex_lock(&ns_cache_lock);
 	for (size_t i = st->n; i-- > 0;) {
 		const struct ns_entry *e = &st->e[i];
 		if (e->gen != st->protos[e->proto].gen)
@@ -266,7 +286,7 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		char *key = name + 13;
 		memcpy(name, "node_netstat_", 13);
 		cat_str(key, sizeof name - 13, st->protos[e->proto].name, "_", e->name, NULL);
-		if (filter == &netstat_filter ? !ns_wanted(key)
+		if (filter == &netstat_filter ? !ns_wanted_at(i, key)
 					       : filter && dev_filter_ignored(filter, key))
 			continue;
 		double v;
@@ -276,6 +296,8 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 			" ", e->name, " from /proc/net.", NULL);
 		mset_untyped(s->ms, name, help, v, NULL);
 	}
+	if (filter == &netstat_filter)
+		pthread_mutex_unlock(&ns_cache_lock);
 	return 0;
 }
 
