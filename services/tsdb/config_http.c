@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "target.h"
 
 /* ---- HTTP client ---- */
 
@@ -641,8 +642,34 @@ static void load_alertmanager(struct cfg_ctx *x, const struct yamlconf_node *n,
 	cfg_relabel_list(x, yamlconf_get(n, "relabel_configs"),
 			 "Alertmanager target relabeling rule", &am->relabel_configs,
 			 &am->nrelabel_configs);
+	int err0 = x->yc.nerrors;
 	cfg_discovery(x, n, am->nrelabel_configs == 0, &am->static_configs, &am->nstatic_configs,
 		      &am->file_sd_configs, &am->nfile_sd_configs);
+	if (x->yc.nerrors > err0)
+		return;
+	/* promtool runs every static Alertmanager through
+	 * notifier.AlertmanagerFromGroup and fails on the first error. */
+	const struct yamlconf_node *st = yamlconf_get(n, "static_configs");
+	struct arena a = ARENA_INIT;
+	for (size_t g = 0; g < am->nstatic_configs; g++) {
+		const struct yamlconf_node *tn = NULL;
+		if (st && st->kind == YAMLCONF_SEQ && g < st->len)
+			tn = yamlconf_get(st->items[g], "targets");
+		for (size_t t = 0; t < am->static_configs[g].ntargets; t++) {
+			struct target_result r;
+			target_alertmanager(am, &am->static_configs[g].labels,
+					    am->static_configs[g].targets[t], &a, &r, NULL);
+			if (r.error) {
+				yamlconf_error(&x->yc,
+					       tn && tn->kind == YAMLCONF_SEQ && t < tn->len ? tn->items[t] : n,
+					       "%s", r.error);
+				arena_free(&a);
+				return;
+			}
+			arena_reset(&a);
+		}
+	}
+	arena_free(&a);
 }
 
 int cfg_alerting(struct cfg_ctx *x, const struct yamlconf_node *n)

@@ -318,3 +318,87 @@ const char *target_url(const struct labels *l, const struct prom_scrape_config *
 	buf_free(&b);
 	return res;
 }
+
+/* Go's path.Join("/", prefix, rest) for absolute results: split on "/",
+ * drop empty and "." elements, ".." removes the previous one. */
+static const char *join_clean(struct arena *a, const char *prefix, const char *rest)
+{
+	char *in = arena_printf(a, "/%s/%s", prefix, rest);
+	size_t n = strlen(in);
+	char *out = arena_alloc(a, n + 2);
+	size_t o = 0;
+	for (char *p = in; *p;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		char *e = p;
+		while (*e && *e != '/')
+			e++;
+		size_t len = (size_t)(e - p);
+		if (len == 1 && p[0] == '.') {
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			out[o++] = '/';
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		p = e;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = 0;
+	return out;
+}
+
+int target_alertmanager(const struct prom_alertmanager_config *am,
+			const struct labels *group_labels, const char *address,
+			struct arena *a, struct target_result *out, const char **url)
+{
+	memset(out, 0, sizeof *out);
+	if (url)
+		*url = NULL;
+	struct labels_builder b = LABELS_BUILDER_INIT;
+	labels_builder_reset(&b, group_labels);
+	labels_builder_set(&b, "__address__", address);
+	labels_builder_set(&b, "__scheme__", am->scheme);
+	labels_builder_set(&b, "__alerts_path__",
+			   join_clean(a, am->path_prefix,
+				      arena_printf(a, "/api/%s/alerts", am->api_version)));
+	struct labels pre;
+	labels_builder_finish(&b, a, &pre);
+	out->discovered = pre;
+	if (!relabel_process(am->relabel_configs, am->nrelabel_configs, &b, a)) {
+		labels_builder_free(&b);
+		out->dropped = 1;
+		return 0;
+	}
+	struct labels ls;
+	labels_builder_finish(&b, a, &ls);
+	labels_builder_free(&b);
+	const char *addr = labels_get(&ls, "__address__");
+	if (addr && strchr(addr, '/')) {
+		out->discovered = LABELS_EMPTY;
+		out->error = arena_printf(a, "\"%s\" is not a valid hostname", addr);
+		return 0;
+	}
+	out->labels = ls;
+	if (url) {
+		const char *scheme = labels_get(&ls, "__scheme__");
+		const char *path = labels_get(&ls, "__alerts_path__");
+		struct buf u = BUF_INIT;
+		buf_printf(&u, "%s://%s", scheme ? scheme : "", addr ? addr : "");
+		if (path && *path) {
+			if (path[0] != '/' && addr && *addr)
+				buf_putc(&u, '/');
+			escape(&u, path, ESC_PATH);
+		}
+		*url = arena_strndup(a, u.p ? u.p : "", u.len);
+		buf_free(&u);
+	}
+	return 0;
+}

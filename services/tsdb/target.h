@@ -69,4 +69,17 @@ struct labels target_public_labels(const struct labels *l, struct arena *a);
 const char *target_url(const struct labels *l, const struct prom_scrape_config *sc,
 		       struct arena *a);
 
+/* An Alertmanager of an alerting.alertmanagers entry, as Prometheus
+ * 2.42's notifier.AlertmanagerFromGroup: the labels __address__ = address,
+ * __scheme__ = am->scheme, __alerts_path__ = path_prefix joined with
+ * /api/<api_version>/alerts (cleaned like Go's path.Join), the group's
+ * labels where not set, then am->relabel_configs.
+ * [out] out: labels (after relabeling), dropped, or error ("\"h/x\" is not
+ *      a valid hostname"); interval_ms/timeout_ms are 0.
+ * [out] url: when kept, __scheme__://__address__<__alerts_path__>, from a
+ *      (may be NULL). Returns 0. */
+int target_alertmanager(const struct prom_alertmanager_config *am,
+			const struct labels *group_labels, const char *address,
+			struct arena *a, struct target_result *out, const char **url);
+
 #endif

@@ -215,3 +215,31 @@ TEST(target_matches_prometheus_2_42_observed)
 	prom_config_free(c);
 	buf_free(&err);
 }
+
+TEST(target_alertmanager_urls_as_notifier)
+{
+	struct prom_config *c = load("alerting:\n"
+				     "  alertmanagers:\n"
+				     "    - static_configs: [{targets: ['localhost:9093']}]\n"
+				     "    - scheme: https\n"
+				     "      path_prefix: am/../alertmanager/\n"
+				     "      api_version: v1\n"
+				     "      static_configs: [{targets: ['a:1', 'drop:1']}]\n"
+				     "      relabel_configs:\n"
+				     "        - {source_labels: [__address__], regex: 'drop.*', action: drop}\n");
+	CHECK(c != NULL);
+	struct arena a = ARENA_INIT;
+	struct target_result r;
+	const char *url;
+	target_alertmanager(&c->alertmanagers[0], &c->alertmanagers[0].static_configs[0].labels,
+			    "localhost:9093", &a, &r, &url);
+	CHECK(r.error == NULL && !r.dropped);
+	CHECK_STR(url, "http://localhost:9093/api/v2/alerts");
+	target_alertmanager(&c->alertmanagers[1], NULL, "a:1", &a, &r, &url);
+	CHECK_STR(url, "https://a:1/alertmanager/api/v1/alerts");
+	target_alertmanager(&c->alertmanagers[1], NULL, "drop:1", &a, &r, &url);
+	CHECK_INT(r.dropped, 1);
+	CHECK(url == NULL);
+	arena_free(&a);
+	prom_config_free(c);
+}
