@@ -285,6 +285,15 @@ static void publish_config(const struct prom_config *cfg)
 	buf_free(&y);
 }
 
+/* POST /api/v1/write without --web.enable-remote-write-receiver: 404 with
+ * a hint, as Prometheus answers. */
+static void write_disabled(struct httpd_req *req, void *ctx)
+{
+	(void)ctx;
+	httpd_error(req, 404,
+		    "the remote write receiver is off; start with --web.enable-remote-write-receiver");
+}
+
 /* POST /-/quit: the same path as SIGTERM (the signal is blocked in every
  * thread and read from the signalfd by the main loop). */
 static void quit(void *ctx)
@@ -413,6 +422,8 @@ int main(int argc, char **argv)
 	if (opt.enable_rw_receiver)
 		routes[k++] = (struct httpd_route){ "/api/v1/write", HTTPD_POST, remote_write_handler,
 						    store };
+	else
+		routes[k++] = (struct httpd_route){ "/api/v1/write", HTTPD_POST, write_disabled, NULL };
 	memcpy(routes + k, ar, nroutes * sizeof *routes);
 	k += nroutes;
 	struct httpd_opts hopts = {

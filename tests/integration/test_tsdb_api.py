@@ -317,6 +317,8 @@ def test_unknown_paths_and_methods(tsdb):
     assert http_get(tsdb.url("/api/v1/label/job/valuez"))[0] == 404
     assert http_get(tsdb.url("/api/v1/query"), method="DELETE")[0] == 405
     assert http_get(tsdb.url("/-/reload"))[0] == 405
+    st, _, body = http_get(tsdb.url("/api/v1/write"), method="POST")
+    assert st == 404 and b"--web.enable-remote-write-receiver" in body
     # a body over the limit
     req = urllib.request.Request(tsdb.url("/api/v1/query"), data=b"query=" + b"1" * (8 << 20),
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
