@@ -115,31 +115,64 @@ static void chunk_bits_reserve(struct chunk_bits *b, uint32_t more)
 	b->cap = (uint32_t)cap;
 }
 
+/* Write the low n bits of v (n <= 64) at the end of b, whose room the
+ * caller made. A word at a time: this and chunk_get() are the codec's
+ * inner loop. */
+static void chunk_put_raw(struct chunk_bits *b, uint64_t v, unsigned n)
+{
+	if (n == 0)
+		return;
+	unsigned off = b->nbits & 7;
+	if (off + n > 64) {
+		chunk_put_raw(b, v >> 32, n - 32);
+		chunk_put_raw(b, v, 32);
+		return;
+	}
+	uint8_t *q = b->p + (b->nbits >> 3);
+	uint64_t val = n == 64 ? v : v & ((1ULL << n) - 1);
+	uint64_t w = val << (64 - off - n);
+	unsigned nb = (off + n + 7) / 8;
+	uint8_t keep = off ? (uint8_t)(q[0] & (0xff << (8 - off))) : 0;
+	for (unsigned i = 0; i < nb; i++)
+		q[i] = (uint8_t)(w >> (56 - 8 * i));
+	q[0] |= keep;
+	b->nbits += n;
+}
+
 static void chunk_put(struct chunk_bits *b, uint64_t v, unsigned n)
 {
 	chunk_bits_reserve(b, n);
-	while (n > 0) {
-		unsigned off = b->nbits & 7, avail = 8 - off, take = avail < n ? avail : n;
-		unsigned bits = (unsigned)(v >> (n - take)) & ((1u << take) - 1);
-		if (off == 0)
-			b->p[b->nbits >> 3] = 0;
-		b->p[b->nbits >> 3] |= (uint8_t)(bits << (avail - take));
-		b->nbits += take;
-		n -= take;
-	}
+	chunk_put_raw(b, v, n);
 }
 
 static int chunk_get(const uint8_t *p, size_t nbits, size_t *pos, unsigned n, uint64_t *out)
 {
-	uint64_t v = 0;
 	size_t q = *pos;
 
 	if (n > 64 || q > nbits || nbits - q < n)
 		return -1;
+	if (n == 0) {
+		*out = 0;
+		return 0;
+	}
+	size_t byte = q >> 3, nbytes = (nbits + 7) >> 3;
+	unsigned off = q & 7;
+	if (byte + 8 <= nbytes) {
+		uint64_t w = 0;
+		for (int i = 0; i < 8; i++)
+			w = w << 8 | p[byte + i];
+		uint64_t v = (w << off) >> (64 - n);
+		if (off + n > 64)
+			v |= (uint64_t)(p[byte + 8] >> (8 - (off + n - 64)));
+		*out = v;
+		*pos = q + n;
+		return 0;
+	}
+	uint64_t v = 0;
 	while (n > 0) {
-		unsigned off = q & 7, avail = 8 - off, take = avail < n ? avail : n;
-		unsigned byte = p[q >> 3];
-		v = (take == 64 ? 0 : v << take) | ((byte >> (avail - take)) & ((1u << take) - 1));
+		unsigned o = q & 7, avail = 8 - o, take = avail < n ? avail : n;
+		unsigned by = p[q >> 3];
+		v = (v << take) | ((by >> (avail - take)) & ((1u << take) - 1));
 		q += take;
 		n -= take;
 	}
@@ -723,6 +756,7 @@ int chunk_iter_init(struct chunk_iter *it, const uint8_t *p, size_t len)
 		p += 8;
 	}
 	it->next_exc = it->n;
+	it->exc_left = (uint32_t)nexc;
 	if (nexc > 0) {
 		const uint8_t *q = it->exc;
 		chunk_get_uvarint(&q, end, &u);
@@ -779,12 +813,12 @@ int chunk_iter_next(struct chunk_iter *it, int64_t *t, double *v)
 		it->exc += 8;
 		*v = chunk_bitsd(bits);
 		it->next_exc = it->n;
-		if (it->i + 1 < it->n && it->exc < it->end) {
+		if (--it->exc_left > 0 && it->i + 1 < it->n) {
 			const uint8_t *q = it->exc;
-			if (chunk_get_uvarint(&q, it->end, &u) == 0 && u < it->n - it->i - 1) {
-				it->next_exc = it->i + 1 + (uint32_t)u;
-				it->exc = q;
-			}
+			if (chunk_get_uvarint(&q, it->end, &u) < 0 || u >= it->n - it->i - 1)
+				return CHUNK_ERR_CORRUPT;
+			it->next_exc = it->i + 1 + (uint32_t)u;
+			it->exc = q;
 		}
 		it->i++;
 		return 1;

@@ -98,6 +98,7 @@ struct chunk_iter {
 	/* CHUNK_ENC_DECIMAL */
 	const uint8_t *p, *end, *exc; /* exceptions cursor */
 	uint32_t next_exc;     /* index of the next exception, n if none */
+	uint32_t exc_left;     /* exceptions not read yet */
 	int64_t t, dt;
 	int tsregular;
 	struct chunk_reader tsr; /* timestamp bits (delta of delta) */

@@ -509,7 +509,8 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	s->dirty = NULL;
 	free(d);
 	uint64_t limit = TSDB_CKPT_ENTRIES_PER_SERIES * (s->nheads > 1000 ? s->nheads : 1000);
-	j->ckpt = s->need_ckpt || closing || s->entries_since_ckpt + j->entries > limit;
+	(void)closing;
+	j->ckpt = s->need_ckpt || s->entries_since_ckpt + j->entries > limit;
 	if (j->ckpt) {
 		size_t pcap = 0;
 		uint64_t pprev = 0;

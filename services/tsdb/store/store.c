@@ -307,14 +307,46 @@ struct tsdb_appender {
 	struct tsdb_store *s;
 	struct tsdb_pending *v;
 	size_t n, cap;
+	struct tsdb_appender *next; /* in the store's pool */
 };
 
 struct tsdb_appender *tsdb_appender_begin(struct tsdb_store *s)
 {
-	struct tsdb_appender *a = xcalloc(1, sizeof *a);
+	struct tsdb_appender *a;
 
+	/* Appenders (and their sample arrays) are reused: a scrape's batch
+	 * would otherwise map and unmap its array every time. */
+	pthread_mutex_lock(&s->pool_mu);
+	a = s->app_pool;
+	if (a) {
+		s->app_pool = a->next;
+		s->app_pooled--;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (!a)
+		a = xcalloc(1, sizeof *a);
 	a->s = s;
+	a->n = 0;
+	a->next = NULL;
 	return a;
+}
+
+static void tsdb_appender_release(struct tsdb_appender *a)
+{
+	struct tsdb_store *s = a->s;
+
+	pthread_mutex_lock(&s->pool_mu);
+	if (s->app_pooled < 32 && a->cap <= 1 << 20) {
+		a->next = s->app_pool;
+		s->app_pool = a;
+		s->app_pooled++;
+		a = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	if (a) {
+		free(a->v);
+		free(a);
+	}
 }
 
 static uint64_t tsdb_vbits(double v)
@@ -469,17 +501,14 @@ int tsdb_appender_commit(struct tsdb_appender *a)
 		s->m_appended++;
 	}
 	pthread_mutex_unlock(&s->head_mu);
-	free(a->v);
-	free(a);
+	tsdb_appender_release(a);
 	return 0;
 }
 
 void tsdb_appender_rollback(struct tsdb_appender *a)
 {
-	if (!a)
-		return;
-	free(a->v);
-	free(a);
+	if (a)
+		tsdb_appender_release(a);
 }
 
 /* ---- open / close ---- */
@@ -537,6 +566,12 @@ static void tsdb_store_free(struct tsdb_store *s)
 	free(s->htab);
 	free(s->qseqs);
 	free(s->dir);
+	for (struct tsdb_appender *a = s->app_pool, *an; a; a = an) {
+		an = a->next;
+		free(a->v);
+		free(a);
+	}
+	pthread_mutex_destroy(&s->pool_mu);
 	pthread_mutex_destroy(&s->idx_mu);
 	pthread_mutex_destroy(&s->head_mu);
 	pthread_mutex_destroy(&s->flush_mu);
@@ -577,6 +612,7 @@ int tsdb_store_open(struct tsdb_store **out, const struct tsdb_store_opts *opts,
 	pthread_mutex_init(&s->idx_mu, NULL);
 	pthread_mutex_init(&s->head_mu, NULL);
 	pthread_mutex_init(&s->flush_mu, NULL);
+	pthread_mutex_init(&s->pool_mu, NULL);
 	pthread_mutex_init(&s->cond_mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->dir = xstrdup(opts->dir);

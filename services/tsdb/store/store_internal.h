@@ -102,7 +102,9 @@ struct tsdb_store {
 	int64_t retention_ms, flush_ms;
 	uint64_t retention_bytes, map_size;
 
-	pthread_mutex_t idx_mu, head_mu, flush_mu;
+	pthread_mutex_t idx_mu, head_mu, flush_mu, pool_mu;
+	struct tsdb_appender *app_pool; /* pool_mu: appenders to reuse */
+	size_t app_pooled;
 	/* idx_mu */
 	struct tsdb_series **htab;
 	size_t hcap, hcount;
