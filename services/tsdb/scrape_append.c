@@ -185,11 +185,12 @@ static int build_labels(struct scrape_state *st, const struct scrape_opts *o,
 	} else {
 		/* conflicts: exposed labels the target overrides; renamed
 		 * exported_<name> (repeated until free), shortest names first */
-		struct label conf[64];
+		struct label conf_small[32];
+		struct label *conf = tl->n <= 32 ? conf_small : arena_alloc(&st->arena, tl->n * sizeof *conf);
 		size_t nconf = 0;
 		for (size_t i = 0; i < tl->n; i++) {
 			const char *ev = labels_get(exposed, tl->v[i].name);
-			if (ev && *ev && nconf < sizeof conf / sizeof *conf)
+			if (ev && *ev)
 				conf[nconf++] = (struct label){ tl->v[i].name, ev };
 			labels_builder_set(b, tl->v[i].name, tl->v[i].value);
 		}
