@@ -557,8 +557,91 @@ static void load_remote(struct cfg_ctx *x, const struct yamlconf_node *root)
 	}
 }
 
+/* YAML merge keys ("<<: *anchor", "<<: [*a, *b]"), which Go's yaml.v2
+ * applies and lib/yamlconf leaves as ordinary keys: each map that has them
+ * gets the merged maps' entries it does not set itself (earlier maps in a
+ * list win), in place, before the config is read. Shared (aliased) nodes
+ * may be visited more than once: the work budget bounds that. */
+static int key_is_merge(const struct yamlconf_node *k)
+{
+	return k->kind == YAMLCONF_SCALAR && k->plain && strcmp(k->str, "<<") == 0;
+}
+
+static int map_has_key(const struct yamlconf_pair *p, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!key_is_merge(p[i].key) && strcmp(p[i].key->str, key) == 0)
+			return 1;
+	return 0;
+}
+
+static int expand_merges(struct cfg_ctx *x, struct yamlconf_node *n, int depth)
+{
+	if (!n || n->kind == YAMLCONF_SCALAR)
+		return 0;
+	if (depth > 64 || cfg_budget(x, n, 1) < 0)
+		return -E2BIG;
+	if (n->kind == YAMLCONF_SEQ) {
+		for (size_t i = 0; i < n->len; i++)
+			if (expand_merges(x, n->items[i], depth + 1) < 0)
+				return -E2BIG;
+		return 0;
+	}
+	size_t cap = 0;
+	int has = 0;
+	for (size_t i = 0; i < n->len; i++) {
+		if (expand_merges(x, n->pairs[i].val, depth + 1) < 0)
+			return -E2BIG;
+		if (!key_is_merge(n->pairs[i].key)) {
+			cap++;
+			continue;
+		}
+		has = 1;
+		const struct yamlconf_node *v = n->pairs[i].val;
+		if (v->kind == YAMLCONF_MAP)
+			cap += v->len;
+		else if (v->kind == YAMLCONF_SEQ) {
+			for (size_t j = 0; j < v->len; j++) {
+				if (v->items[j]->kind != YAMLCONF_MAP)
+					return yamlconf_error(&x->yc, v->items[j],
+							      "map merge requires map or sequence of maps as the value");
+				cap += v->items[j]->len;
+			}
+		} else
+			return yamlconf_error(&x->yc, v,
+					      "map merge requires map or sequence of maps as the value");
+	}
+	if (!has)
+		return 0;
+	if (cfg_budget(x, n, cap) < 0)
+		return -E2BIG;
+	struct yamlconf_pair *np = arena_alloc(x->a, (cap ? cap : 1) * sizeof *np);
+	size_t cnt = 0;
+	for (size_t i = 0; i < n->len; i++)
+		if (!key_is_merge(n->pairs[i].key))
+			np[cnt++] = n->pairs[i];
+	for (size_t i = 0; i < n->len; i++) {
+		if (!key_is_merge(n->pairs[i].key))
+			continue;
+		const struct yamlconf_node *v = n->pairs[i].val;
+		size_t nm = v->kind == YAMLCONF_MAP ? 1 : v->len;
+		for (size_t j = 0; j < nm; j++) {
+			const struct yamlconf_node *m = v->kind == YAMLCONF_MAP ? v : v->items[j];
+			for (size_t k = 0; k < m->len; k++)
+				if (!key_is_merge(m->pairs[k].key) &&
+				    !map_has_key(np, cnt, m->pairs[k].key->str))
+					np[cnt++] = m->pairs[k];
+		}
+	}
+	n->pairs = np;
+	n->len = cnt;
+	return 0;
+}
+
 static int load_tree(struct cfg_ctx *x)
 {
+	if (expand_merges(x, x->yc.root, 0) < 0)
+		return -EINVAL;
 	const struct yamlconf_node *root = x->yc.root;
 	x->c->storage_max_exemplars = -1;
 	if (root && !yamlconf_is_null(root)) {

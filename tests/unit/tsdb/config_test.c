@@ -561,3 +561,29 @@ TEST(config_marshal_round_trips)
 	closedir(d);
 	CHECK(n >= 5);
 }
+
+TEST(config_merge_keys_as_yaml_v2)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/promconfig/good/anchors_merge.yml", unit_data_dir());
+	struct buf err = BUF_INIT;
+	struct prom_config *c = NULL;
+	int rc = prom_config_load(path, &c, &err);
+	if (rc)
+		fprintf(stderr, "%s", err.p);
+	CHECK_INT(rc, 0);
+	CHECK_INT(c->nscrape_configs, 3);
+	const struct prom_scrape_config *eu = prom_config_job(c, "node-eu");
+	CHECK(eu != NULL);
+	CHECK_INT(eu->scrape_interval_ms, 30000);          /* merged */
+	CHECK_INT(eu->nrelabel_configs, 1);                /* merged */
+	CHECK_STR(eu->static_configs[0].targets[0], "n2:9100"); /* its own wins */
+	CHECK_INT(prom_config_job(c, "other")->nrelabel_configs, 1);
+	prom_config_free(c);
+	/* A merge of something that is not a map. */
+	const char *y = "scrape_configs:\n  - <<: 3\n    job_name: a\n";
+	buf_reset(&err);
+	CHECK(prom_config_parse("m.yml", y, strlen(y), &c, &err) == -EINVAL);
+	CHECK_STR(err.p, "m.yml:2:9: map merge requires map or sequence of maps as the value\n");
+	buf_free(&err);
+}
