@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../../lib/labels.h"
@@ -598,6 +600,79 @@ TEST(store_promql_matches_memstore)
 		CHECK(s);
 	}
 	promql_memstore_free(mem);
+	tsdb_store_close(s);
+	st_rmdir(dir);
+	arena_free(&a);
+}
+
+/* kill -9 after a flush: what was flushed is there when the store opens
+ * again, and appending goes on. */
+TEST(store_kill_recovery)
+{
+	char dir[64];
+	struct arena a = ARENA_INIT;
+	int64_t t0 = 1700000000000LL;
+	int fds[2];
+
+	st_tmpdir(dir, sizeof dir);
+	CHECK(pipe(fds) == 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct tsdb_store *s = st_open(dir, 0);
+		struct arena ca = ARENA_INIT;
+		uint64_t refs[20] = { 0 };
+		char name[16];
+		if (!s)
+			_exit(1);
+		for (int i = 0;; i++) {
+			struct tsdb_appender *ap = tsdb_appender_begin(s);
+			for (int k = 0; k < 20; k++) {
+				snprintf(name, sizeof name, "m%d", k);
+				struct labels l = st_labels(&ca, name, NULL, NULL, NULL, NULL);
+				tsdb_append(ap, &refs[k], &l, t0 + i * 5000LL, i * 0.5 + k);
+			}
+			tsdb_appender_commit(ap);
+			if (i % 50 == 49 && tsdb_store_flush(s) == 0) {
+				int done = i + 1;
+				if (write(fds[1], &done, sizeof done) != sizeof done)
+					_exit(1);
+			}
+			arena_reset(&ca);
+		}
+	}
+	close(fds[1]);
+	int flushed = 0, got;
+	/* Let it run across several windows (chunks cut, checkpoints). */
+	while (flushed < 1500 && read(fds[0], &got, sizeof got) == sizeof got)
+		flushed = got;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	while (read(fds[0], &got, sizeof got) == sizeof got)
+		flushed = got;
+	close(fds[0]);
+	CHECK(flushed >= 1500);
+
+	struct tsdb_store *s = st_open(dir, 0);
+	CHECK(s);
+	struct promql_querier *q = tsdb_querier(s, INT64_MIN, INT64_MAX);
+	struct promql_storage_series *ss;
+	size_t n;
+	CHECK_INT(st_select(q, &a, LABELS_MATCH_RE, "__name__", "m.*", INT64_MIN, INT64_MAX, &ss, &n), 0);
+	CHECK_INT(n, 20);
+	for (size_t i = 0; i < n; i++) {
+		int64_t first, last;
+		long cnt = st_count(ss[i].iter, &first, &last, NULL);
+		CHECK(cnt >= flushed);
+		CHECK_INT(first, t0);
+		CHECK_INT(cnt, (last - t0) / 5000 + 1); /* no gap */
+	}
+	q->close(q);
+	struct tsdb_appender *ap = tsdb_appender_begin(s);
+	struct labels l = st_labels(&a, "m0", NULL, NULL, NULL, NULL);
+	uint64_t r = 0;
+	CHECK_INT(tsdb_append(ap, &r, &l, t0 + 100000 * 5000LL, 1), 0);
+	CHECK_INT(tsdb_appender_commit(ap), 0);
 	tsdb_store_close(s);
 	st_rmdir(dir);
 	arena_free(&a);
