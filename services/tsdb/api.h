@@ -1,6 +1,6 @@
 /* api.h - pharos-tsdb's HTTP API v1 and its other HTTP endpoints, as
  * Prometheus 2.42 serves them: /api/v1/query, query_range, series, labels,
- * label/<name>/values, targets, metadata, status/{buildinfo,config,flags,
+ * label/<name>/values, targets, targets/metadata, metadata, status/{buildinfo,config,flags,
  * runtimeinfo,tsdb}, rules, alerts,
  * alertmanagers, query_exemplars, /federate, /-/healthy, /-/ready,
  * /-/reload, /-/quit, /metrics and the web UI (web/).
@@ -77,6 +77,9 @@ struct api {
 	 * writes the whole "data" value. */
 	api_json_fn targets;   /* /api/v1/targets (state= in req) */
 	api_json_fn metadata;  /* /api/v1/metadata (metric=, limit= in req) */
+	api_json_fn target_metadata; /* /api/v1/targets/metadata (match_target=,
+				      * metric=, limit=); a hook may answer a
+				      * bad request itself (api_error) */
 	api_json_fn tsdb_status; /* /api/v1/status/tsdb */
 	void *hook_ctx;
 	/* Reload the configuration (POST /-/reload): 0, or negative with the
@@ -220,6 +223,12 @@ void api_write_targets(struct jsonw *w, const struct scrape_target_info *active,
 /* /api/v1/metadata's data from scrape_manager_metadata()'s array (sorted
  * by metric name). */
 void api_write_metadata(struct jsonw *w, const struct scrape_metadata *md, size_t n);
+struct scrape_target_metadata;
+/* /api/v1/targets/metadata's data from scrape_manager_target_metadata()'s
+ * array; with_metric false when the request named one metric (Prometheus
+ * then leaves "metric" out). */
+void api_write_target_metadata(struct jsonw *w, const struct scrape_target_metadata *md,
+			       size_t n, bool with_metric);
 /* /api/v1/status/tsdb's data. */
 void api_write_tsdb_status(struct jsonw *w, const struct tsdb_status *st);
 /* Append ms as Prometheus prints a duration ("15s", "1m30s") into out. */

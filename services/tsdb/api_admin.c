@@ -32,6 +32,7 @@ static const struct {
 	{ "/api/v1/label/*", HTTPD_GET, "/api/v1/label/:name/values", api_handle_label_values },
 	{ "/api/v1/targets", HTTPD_GET, "/api/v1/targets", api_handle_targets },
 	{ "/api/v1/metadata", HTTPD_GET, "/api/v1/metadata", api_handle_metadata },
+	{ "/api/v1/targets/metadata", HTTPD_GET, "/api/v1/targets/metadata", api_handle_target_metadata },
 	{ "/api/v1/rules", HTTPD_GET, "/api/v1/rules", api_handle_rules },
 	{ "/api/v1/alerts", HTTPD_GET, "/api/v1/alerts", api_handle_alerts },
 	{ "/api/v1/alertmanagers", HTTPD_GET, "/api/v1/alertmanagers", api_handle_alertmanagers },

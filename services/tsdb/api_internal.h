@@ -37,6 +37,7 @@ void api_handle_runtimeinfo(struct httpd_req *req, void *ctx);
 void api_handle_tsdb(struct httpd_req *req, void *ctx);
 void api_handle_targets(struct httpd_req *req, void *ctx);
 void api_handle_metadata(struct httpd_req *req, void *ctx);
+void api_handle_target_metadata(struct httpd_req *req, void *ctx);
 void api_handle_rules(struct httpd_req *req, void *ctx);
 void api_handle_alerts(struct httpd_req *req, void *ctx);
 void api_handle_alertmanagers(struct httpd_req *req, void *ctx);

@@ -240,6 +240,19 @@ void api_handle_metadata(struct httpd_req *req, void *ctx)
 	reply_hook(req, api, api->metadata, empty_object);
 }
 
+static void empty_list(struct api *api, struct jsonw *w)
+{
+	(void)api;
+	jsonw_arr_begin(w);
+	jsonw_arr_end(w);
+}
+
+void api_handle_target_metadata(struct httpd_req *req, void *ctx)
+{
+	struct api *api = ctx;
+	reply_hook(req, api, api->target_metadata, empty_list);
+}
+
 static void rules(struct api *api, struct jsonw *w)
 {
 	(void)api;

@@ -99,6 +99,29 @@ void api_write_metadata(struct jsonw *w, const struct scrape_metadata *md, size_
 	jsonw_obj_end(w);
 }
 
+void api_write_target_metadata(struct jsonw *w, const struct scrape_target_metadata *md,
+			       size_t n, bool with_metric)
+{
+	jsonw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		jsonw_obj_begin(w);
+		jsonw_key(w, "target");
+		api_write_labels(w, &md[i].target);
+		if (with_metric) {
+			jsonw_key(w, "metric");
+			jsonw_str(w, md[i].md.metric);
+		}
+		jsonw_key(w, "type");
+		jsonw_str(w, md[i].md.type);
+		jsonw_key(w, "help");
+		jsonw_str(w, md[i].md.help);
+		jsonw_key(w, "unit");
+		jsonw_str(w, md[i].md.unit);
+		jsonw_obj_end(w);
+	}
+	jsonw_arr_end(w);
+}
+
 static void counts(struct jsonw *w, const char *key, const struct tsdb_status_count *c, size_t n)
 {
 	jsonw_key(w, key);

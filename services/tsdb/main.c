@@ -220,6 +220,56 @@ static int metadata_json(void *ctx, struct httpd_req *req, struct jsonw *w)
 	return 0;
 }
 
+/* match_target: a target is kept when every matcher accepts its labels. */
+static bool target_matches(void *ctx, const struct labels *target)
+{
+	const struct api_matcher_set *set = ctx;
+	for (size_t i = 0; i < set->n; i++)
+		if (!labels_matcher_matches(&set->m[i], labels_get(target, set->m[i].name)))
+			return false;
+	return true;
+}
+
+static int target_metadata_json(void *ctx, struct httpd_req *req, struct jsonw *w)
+{
+	(void)ctx;
+	const char *metric = httpd_query(req, "metric");
+	const char *lim = httpd_query(req, "limit");
+	const char *match = httpd_query(req, "match_target");
+	long limit = -1;
+	if (lim && *lim) {
+		char *end;
+		limit = strtol(lim, &end, 10);
+		if (*end) {
+			api_error(req, API_ERR_BAD_DATA, "limit must be a number");
+			return -1;
+		}
+	}
+	struct api_matcher_set *set = NULL;
+	if (match && *match) {
+		struct promql_node *n;
+		struct promql_error perr;
+		if (promql_parse_selector(match, strlen(match), &req->arena, &n, &perr) != 0) {
+			struct buf b = BUF_INIT;
+			promql_error_format(&perr, &b);
+			api_error(req, API_ERR_BAD_DATA, b.p ? b.p : "parse error");
+			buf_free(&b);
+			return -1;
+		}
+		set = arena_alloc(&req->arena, sizeof *set);
+		set->m = n->u.vs.matchers;
+		set->n = n->u.vs.nmatchers;
+	}
+	struct scrape_target_metadata *md;
+	size_t n;
+	int rc = scrape_manager_target_metadata(scraper, &req->arena, set ? target_matches : NULL,
+						set, metric, limit, &md, &n);
+	if (rc != 0)
+		return rc;
+	api_write_target_metadata(w, md, n, !metric || !*metric);
+	return 0;
+}
+
 static int tsdb_status_json(void *ctx, struct httpd_req *req, struct jsonw *w)
 {
 	(void)ctx;
@@ -405,6 +455,7 @@ int main(int argc, char **argv)
 	api.enable_lifecycle = opt.enable_lifecycle;
 	api.targets = targets_json;
 	api.metadata = metadata_json;
+	api.target_metadata = target_metadata_json;
 	api.tsdb_status = tsdb_status_json;
 	api.reload = reload;
 	api.quit = quit;

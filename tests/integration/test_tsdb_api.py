@@ -360,6 +360,16 @@ def test_targets_and_metadata(tsdb, target):
     assert t["scrapeInterval"] == "1s"
     st, j = api(tsdb.port, "/api/v1/targets", {"state": "dropped"})
     assert j["data"]["activeTargets"] == []
+    st, j = api(tsdb.port, "/api/v1/targets/metadata",
+                {"match_target": '{job="py"}', "metric": "py_requests_total"})
+    assert st == 200, j
+    assert j["data"] == [{"target": {"instance": f"127.0.0.1:{target.port}", "job": "py"},
+                          "type": "counter", "help": "Requests of the test target.",
+                          "unit": ""}]
+    st, j = api(tsdb.port, "/api/v1/targets/metadata", {"match_target": '{job="py"}'})
+    assert {m["metric"] for m in j["data"]} >= {"py_gauge", "py_requests_total"}
+    st, j = api(tsdb.port, "/api/v1/targets/metadata", {"match_target": "{"})
+    assert st == 400 and j["errorType"] == "bad_data"
     st, j = api(tsdb.port, "/api/v1/metadata", {"metric": "py_gauge"})
     assert j["data"] == {"py_gauge": [{"type": "gauge", "help": "A gauge of the test target.",
                                        "unit": ""}]}
