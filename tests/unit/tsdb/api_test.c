@@ -8,6 +8,8 @@
 
 #include "../../../services/tsdb/api.h"
 #include "../../../services/tsdb/promql/memstore.h"
+#include "../../../services/tsdb/scrape.h"
+#include "../../../services/tsdb/store/store.h"
 #include "../unit.h"
 
 static struct promql_querier *mem_querier(void *ctx, int64_t mint, int64_t maxt)
@@ -263,4 +265,53 @@ TEST(api_federate_text)
 	CHECK_INT(st, 400);
 	buf_free(&b);
 	stop(&f);
+}
+
+TEST(api_snapshot_writers)
+{
+	struct label dl[2] = { { "__address__", "h:1" }, { "job", "j" } };
+	struct label tl[2] = { { "instance", "h:1" }, { "job", "j" } };
+	struct scrape_target_info t = {
+		.discovered_labels = { dl, 2 }, .labels = { tl, 2 }, .scrape_pool = "j",
+		.scrape_url = "http://h:1/metrics", .global_url = "http://h:1/metrics",
+		.health = SCRAPE_HEALTH_DOWN, .last_error = "connection refused",
+		.last_scrape_ms = 1700000000123, .last_scrape_duration_s = 0.5,
+		.interval_ms = 15000, .timeout_ms = 10000,
+	};
+	struct buf b = BUF_INIT;
+	struct jsonw w;
+	jsonw_init(&w, &b);
+	api_write_targets(&w, &t, 1, &t, 1, "active");
+	CHECK(jsonw_ok(&w));
+	CHECK_STR(b.p, "{\"activeTargets\":[{\"discoveredLabels\":{\"__address__\":\"h:1\",\"job\":\"j\"},"
+		       "\"labels\":{\"instance\":\"h:1\",\"job\":\"j\"},\"scrapePool\":\"j\","
+		       "\"scrapeUrl\":\"http://h:1/metrics\",\"globalUrl\":\"http://h:1/metrics\","
+		       "\"lastError\":\"connection refused\",\"lastScrape\":\"2023-11-14T22:13:20.123Z\","
+		       "\"lastScrapeDuration\":0.5,\"health\":\"down\",\"scrapeInterval\":\"15s\","
+		       "\"scrapeTimeout\":\"10s\"}],\"droppedTargets\":[]}");
+	buf_reset(&b);
+	jsonw_init(&w, &b);
+	t.last_scrape_ms = 0;
+	api_write_targets(&w, NULL, 0, &t, 1, NULL);
+	CHECK_STR(b.p, "{\"activeTargets\":[],\"droppedTargets\":[{\"discoveredLabels\":"
+		       "{\"__address__\":\"h:1\",\"job\":\"j\"}}]}");
+	struct scrape_metadata md[3] = { { "a", "counter", "A.", "" }, { "a", "gauge", "A2.", "" },
+					 { "b", "gauge", "", "bytes" } };
+	buf_reset(&b);
+	jsonw_init(&w, &b);
+	api_write_metadata(&w, md, 3);
+	CHECK_STR(b.p, "{\"a\":[{\"type\":\"counter\",\"help\":\"A.\",\"unit\":\"\"},"
+		       "{\"type\":\"gauge\",\"help\":\"A2.\",\"unit\":\"\"}],"
+		       "\"b\":[{\"type\":\"gauge\",\"help\":\"\",\"unit\":\"bytes\"}]}");
+	struct tsdb_status st = { .num_series = 2, .num_label_pairs = 3, .chunk_count = 2,
+				  .min_time = 5, .max_time = 9, .n_series_by_metric = 1 };
+	st.series_by_metric[0] = (struct tsdb_status_count){ "up", 2 };
+	buf_reset(&b);
+	jsonw_init(&w, &b);
+	api_write_tsdb_status(&w, &st);
+	CHECK_STR(b.p, "{\"headStats\":{\"numSeries\":2,\"numLabelPairs\":3,\"chunkCount\":2,"
+		       "\"minTime\":5,\"maxTime\":9},\"seriesCountByMetricName\":[{\"name\":\"up\","
+		       "\"value\":2}],\"labelValueCountByLabelName\":[],\"memoryInBytesByLabelName\":[],"
+		       "\"seriesCountByLabelValuePair\":[]}");
+	buf_free(&b);
 }
