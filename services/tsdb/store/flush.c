@@ -398,25 +398,35 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	uint64_t n = __atomic_load_n(&s->nseries_pub, __ATOMIC_ACQUIRE);
 	j->seq = s->flush_seq + 1;
 	j->max_t = s->max_t;
-	/* Cut the head chunks of series that stopped getting samples. */
-	if (s->max_t != INT64_MIN) {
+	/* Cut the head chunks of series that stopped getting samples: only
+	 * needed when the newest time moved into another window. */
+	if (s->max_t != INT64_MIN && tsdb_window_of(s->max_t) != s->grace_window) {
+		s->grace_window = tsdb_window_of(s->max_t);
 		for (uint64_t id = 1; id < n; id++) {
 			struct tsdb_series *se = tsdb_series_get(s, id);
 			if (se && se->has_head && se->window + TSDB_WINDOW_MS + TSDB_GRACE_MS <= s->max_t)
 				tsdb_series_freeze(s, se);
 		}
 	}
+	/* The dirty series in id order: a walk over the ids when most are
+	 * dirty (every scrape touches all its series), else a sort. */
 	size_t nd = 0, cap = 0;
 	struct tsdb_series **d = NULL;
-	for (struct tsdb_series *se = s->dirty; se; se = se->dirty_next) {
-		if (nd == cap) {
-			cap = cap ? cap * 2 : 256;
-			d = xrealloc(d, cap * sizeof *d);
+	for (struct tsdb_series *se = s->dirty; se; se = se->dirty_next)
+		cap++;
+	d = xmalloc((cap ? cap : 1) * sizeof *d);
+	if (cap > n / 16) {
+		for (uint64_t id = 1; id < n && nd < cap; id++) {
+			struct tsdb_series *se = tsdb_series_get(s, id);
+			if (se && se->dirty)
+				d[nd++] = se;
 		}
-		d[nd++] = se;
+	} else {
+		for (struct tsdb_series *se = s->dirty; se; se = se->dirty_next)
+			d[nd++] = se;
+		if (nd > 1)
+			qsort(d, nd, sizeof *d, tsdb_series_id_cmp);
 	}
-	if (nd > 1)
-		qsort(d, nd, sizeof *d, tsdb_series_id_cmp);
 	/* The record (FORMAT.md): runs of consecutive ids that each got k
 	 * more samples, then the entries that start or end a chunk, then
 	 * the samples' bits of all of them, back to back. */
@@ -760,6 +770,8 @@ static void tsdb_flush_release(struct tsdb_store *s)
 	for (size_t i = 0; i < s->nqueriers; i++)
 		if (s->qseqs[i] < minq)
 			minq = s->qseqs[i];
+	if (s->nfrozen == 0)
+		return;
 	for (uint64_t id = 1; id < n; id++) {
 		struct tsdb_series *se = tsdb_series_get(s, id);
 		if (!se || !se->frozen)
@@ -771,6 +783,7 @@ static void tsdb_flush_release(struct tsdb_store *s)
 				*pp = f->next;
 				tsdb_slab_free(&s->slab, f->bits, f->cap);
 				free(f);
+				s->nfrozen--;
 			} else {
 				pp = &f->next;
 			}

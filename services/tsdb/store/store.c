@@ -426,6 +426,7 @@ void tsdb_series_freeze(struct tsdb_store *s, struct tsdb_series *se)
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = f;
+	s->nfrozen++;
 	if (!se->dirty) {
 		se->dirty = true;
 		se->dirty_next = s->dirty;

@@ -29,7 +29,7 @@
 #define TSDB_GRACE_MS TSDB_WINDOW_MS
 /* A checkpoint of the whole head is written when the head log holds more
  * than this many entries per head series. */
-#define TSDB_CKPT_ENTRIES_PER_SERIES 12
+#define TSDB_CKPT_ENTRIES_PER_SERIES 24
 #define TSDB_CKPT_PART_BYTES (64 * 1024)
 #define TSDB_MAX_BLOB (64 * 1024)
 /* Longest label name a series may have (postings keys hold it whole). */
@@ -128,6 +128,8 @@ struct tsdb_store {
 	uint64_t *qseqs; /* flush seq each open querier saw */
 	size_t qcap;
 	uint64_t nheads;
+	uint64_t nfrozen;      /* cut chunks still in memory */
+	int64_t grace_window;  /* window of max_t at the last scan for idle heads */
 
 	/* flush thread */
 	pthread_t thread;
