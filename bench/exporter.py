@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from _proc import cpu_seconds, free_port, status_kb
@@ -73,6 +74,166 @@ def measure(argv):
         p.wait(10)
 
 
+def _replay_source(trace, scrape):
+    """C source that repeats request number `scrape` of an `strace -f` log
+    of pharos-exporter: the same preads on the same (kept) files, the same
+    opens, listings, reads, statfs, netlink dump; no parsing, no output.
+    Returns (source, number of calls) or None."""
+    fdpath, seq, req = {}, [], 0
+    for line in open(trace, errors="replace"):
+        m = re.match(r'^\d+ (\w+)\((.*)$', line.rstrip("\n"))
+        if not m:
+            continue
+        call, rest = m.groups()
+        if call == "recvfrom" and "GET /metrics" in rest:
+            req += 1
+        if call == "openat" and req < scrape:
+            mm = re.match(r'(AT_FDCWD|\d+), "([^"]*)", ([^)]*)\)\s+= (\d+)', rest)
+            if mm:
+                base = "" if mm.group(1) == "AT_FDCWD" else fdpath.get(int(mm.group(1)), "?") + "/"
+                fdpath[int(mm.group(4))] = base + mm.group(2)
+        if req == scrape:
+            seq.append((call, rest))
+    out, kept = [], {}
+    for call, rest in seq:
+        if call == "pread64":
+            mm = re.findall(r', (\d+), (\d+)\)\s+= ', rest)
+            path = fdpath.get(int(rest.split(",", 1)[0]))
+            if not mm or path is None:
+                return None
+            kept.setdefault(path, len(kept))
+            out.append(f"pread(K[{kept[path]}], buf, {mm[-1][0]}, {mm[-1][1]});")
+        elif call == "openat":
+            mm = re.match(r'AT_FDCWD, "([^"]*)", ([^)]*)\)', rest)
+            if mm:
+                d = "|O_DIRECTORY" if "O_DIRECTORY" in mm.group(2) else ""
+                out.append(f'fd = openat(AT_FDCWD, "{mm.group(1)}", O_RDONLY|O_CLOEXEC{d});')
+        elif call == "getdents64":
+            out.append("if (fd >= 0) syscall(SYS_getdents64, fd, buf, 4096);")
+        elif call == "read":
+            mm = re.search(r', (\d+)\)\s+= ', rest)
+            out.append(f"if (fd >= 0) read(fd, buf, {mm.group(1) if mm else 4096});")
+        elif call == "close":
+            out.append("if (fd >= 0) close(fd); fd = -1;")
+        elif call in ("statfs", "stat"):
+            mm = re.match(r'"([^"]*)"', rest)
+            out.append(f'{call}("{mm.group(1)}", &{"sf" if call == "statfs" else "st"});')
+        elif call == "socket":
+            out.append("fd = socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, 0);")
+        elif call == "sendmsg":
+            out.append("nl_send(fd);")
+        elif call == "recvmsg":
+            out.append("recv(fd, buf, sizeof buf, 0);")
+        elif call == "uname":
+            out.append("uname(&un);")
+        elif call == "adjtimex":
+            out.append("{ struct timex tx = {0}; adjtimex(&tx); }")
+        elif call == "prlimit64":
+            out.append("getrlimit(RLIMIT_NOFILE, &rl);")
+    if not out or not kept:
+        return None
+    opens = "\n\t".join(f'K[{i}] = open("{p}", O_RDONLY|O_CLOEXEC);' for p, i in kept.items())
+    body = "\n\t\t".join(out)
+    src = f"""#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/timex.h>
+#include <sys/utsname.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+static int K[{len(kept)}];
+static char buf[131072];
+static void nl_send(int fd) {{
+	struct {{ struct nlmsghdr h; struct ifinfomsg i; }} r;
+	memset(&r, 0, sizeof r);
+	r.h.nlmsg_len = sizeof r;
+	r.h.nlmsg_type = RTM_GETLINK;
+	r.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	struct sockaddr_nl sa = {{ .nl_family = AF_NETLINK }};
+	sendto(fd, &r, sizeof r, 0, (struct sockaddr *)&sa, sizeof sa);
+}}
+int main(int argc, char **argv) {{
+	int n = atoi(argv[1]), fd = -1;
+	struct statfs sf; struct stat st; struct utsname un; struct rlimit rl;
+	{opens}
+	struct rusage a, b;
+	getrusage(RUSAGE_SELF, &a);
+	for (int pass = 0; pass < n; pass++) {{
+		{body}
+	}}
+	getrusage(RUSAGE_SELF, &b);
+	double us = (b.ru_utime.tv_sec - a.ru_utime.tv_sec) * 1e6 + (b.ru_utime.tv_usec - a.ru_utime.tv_usec)
+		  + (b.ru_stime.tv_sec - a.ru_stime.tv_sec) * 1e6 + (b.ru_stime.tv_usec - a.ru_stime.tv_usec);
+	printf("%f\\n", us / n / 1000);
+	return 0;
+}}
+"""
+    return src, len(out)
+
+
+def syscall_floor(ours):
+    """CPU per pass (ms) of a program that makes exactly the system calls of
+    one steady-state pharos scrape and nothing else (see _replay_source),
+    and how many calls that is; None where strace or gcc is missing."""
+    if not (shutil.which("strace") and shutil.which("gcc")):
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        trace, port = os.path.join(d, "trace"), free_port()
+        p = subprocess.Popen(["strace", "-f", "-o", trace, ours,
+                              f"--web.listen-address=127.0.0.1:{port}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 20
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        return None
+                    time.sleep(0.1)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            for _ in range(12):
+                conn.request("GET", "/metrics")
+                conn.getresponse().read()
+            conn.close()
+        finally:
+            # Stop the traced exporter itself (strace would only detach).
+            try:
+                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                    for child in f.read().split():
+                        os.kill(int(child), 15)
+            except OSError:
+                pass
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        made = _replay_source(trace, 11)
+        if not made:
+            return None
+        src, ncalls = made
+        c, exe = os.path.join(d, "floor.c"), os.path.join(d, "floor")
+        with open(c, "w") as f:
+            f.write(src)
+        if subprocess.run(["gcc", "-O2", "-o", exe, c], capture_output=True).returncode:
+            return None
+        r = subprocess.run([exe, "2000"], capture_output=True, text=True)
+        try:
+            return float(r.stdout.strip()), ncalls
+        except ValueError:
+            return None
+
+
 def main():
     ours = os.path.join(os.environ.get("PHAROS_BIN", os.path.join(ROOT, "build", "bin")), "pharos-exporter")
     ref = "/usr/bin/prometheus-node-exporter"
@@ -106,6 +267,11 @@ def main():
         if key == "size_kb":
             mark = " ✓" if x <= 400 else " ✗"
         print(f"| {label} | {x:.2f} | {y:.2f} | {ratio:.3f}× | {target}{mark} |")
+    floor = syscall_floor(ours)
+    if floor:
+        ms, ncalls = floor
+        print(f"| system-call floor: CPU per replay of one scrape's {ncalls} system calls (ms) "
+              f"| {ms:.2f} | {b['cpu_ms']:.2f} | {ms / b['cpu_ms']:.3f}× |  |")
 
 
 if __name__ == "__main__":
