@@ -72,6 +72,11 @@ struct api {
 	size_t nflags;
 	const char *storage_retention; /* e.g. "15d", for runtimeinfo */
 	bool enable_lifecycle;         /* POST /-/reload allowed */
+	/* Most PromQL evaluations at once (--query.max-concurrency); more
+	 * wait for a slot, at most their timeout (then "timeout"). 0: no
+	 * limit. Keep it below the HTTP server's thread count so that health
+	 * checks and /metrics always find a thread. */
+	int max_concurrency;
 
 	/* Optional hooks (NULL: the endpoint answers an empty list). Each
 	 * writes the whole "data" value. */
@@ -97,6 +102,8 @@ struct api {
 
 	/* ---- state the API keeps itself (api_init / api_free) ---- */
 	pthread_mutex_t lock;
+	pthread_cond_t slot_freed;  /* a query ended (max_concurrency) */
+	int running;                /* queries evaluating now; under lock */
 	char *config_text;          /* /api/v1/status/config; owned */
 	struct arena ext_arena;     /* external labels' storage */
 	struct labels external_labels;

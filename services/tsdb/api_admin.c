@@ -106,6 +106,7 @@ void api_init(struct api *api)
 {
 	memset(api, 0, sizeof *api);
 	pthread_mutex_init(&api->lock, NULL);
+	pthread_cond_init(&api->slot_freed, NULL);
 	api->ext_arena = (struct arena)ARENA_INIT;
 	api->start_ms = api_now_ms();
 	api->counters = xcalloc(NROUTES * NCODES, sizeof *api->counters);
@@ -121,6 +122,7 @@ void api_free(struct api *api)
 	free((void *)api->counters);
 	free(api->routes);
 	free(api->route_ctx);
+	pthread_cond_destroy(&api->slot_freed);
 	pthread_mutex_destroy(&api->lock);
 }
 

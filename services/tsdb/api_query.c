@@ -2,6 +2,7 @@
  * /api/v1/query_exemplars: PromQL over the storage. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "api_internal.h"
@@ -145,12 +146,63 @@ static int parse_query(struct httpd_req *req, const struct api_params *p,
 	return 0;
 }
 
+/* Wait for one of the max_concurrency evaluation slots, at most
+ * timeout_ms. Returns 0 with a slot, or -1 when the wait timed out. */
+static int slot_take(struct api *api, int64_t timeout_ms)
+{
+	if (api->max_concurrency <= 0)
+		return 0;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(timeout_ms / 1000);
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	int rc = 0;
+	pthread_mutex_lock(&api->lock);
+	while (api->running >= api->max_concurrency && rc == 0)
+		if (pthread_cond_timedwait(&api->slot_freed, &api->lock, &until) != 0 &&
+		    api->running >= api->max_concurrency)
+			rc = -1;
+	if (rc == 0)
+		api->running++;
+	pthread_mutex_unlock(&api->lock);
+	return rc;
+}
+
+static void slot_give(struct api *api)
+{
+	if (api->max_concurrency <= 0)
+		return;
+	pthread_mutex_lock(&api->lock);
+	api->running--;
+	pthread_cond_signal(&api->slot_freed);
+	pthread_mutex_unlock(&api->lock);
+}
+
 static void run(struct api *api, struct httpd_req *req, const struct promql_node *expr,
 		bool range, int64_t start, int64_t end, int64_t step,
 		const struct promql_eval_opts *o)
 {
+	int64_t timeout = o->timeout_ms ? o->timeout_ms : PROMQL_DEFAULT_TIMEOUT_MS;
+	int64_t t0 = api_now_ms();
+	if (slot_take(api, timeout < 0 ? INT32_MAX : timeout) != 0) {
+		api_error(req, API_ERR_TIMEOUT, "query timed out waiting for a free query slot");
+		return;
+	}
+	/* the wait counts against the query's time, as in Prometheus */
+	struct promql_eval_opts left = *o;
+	if (timeout > 0) {
+		left.timeout_ms = timeout - (api_now_ms() - t0);
+		if (left.timeout_ms <= 0)
+			left.timeout_ms = 1;
+	}
+	o = &left;
 	struct promql_querier *q = api->storage.querier(api->storage.ctx, INT64_MIN, INT64_MAX);
 	if (!q) {
+		slot_give(api);
 		api_error(req, API_ERR_INTERNAL, "the storage could not be read");
 		return;
 	}
@@ -160,6 +212,7 @@ static void run(struct api *api, struct httpd_req *req, const struct promql_node
 		       : promql_eval_instant(q, expr, start, o, &req->arena, &v, &eerr);
 	if (rc != 0) {
 		q->close(q);
+		slot_give(api);
 		api_error(req, errtype_of(eerr.type), eerr.msg[0] ? eerr.msg : "evaluation failed");
 		return;
 	}
@@ -168,6 +221,7 @@ static void run(struct api *api, struct httpd_req *req, const struct promql_node
 	api_begin(&w, &out);
 	api_write_value(&w, &v);
 	q->close(q);
+	slot_give(api);
 	api_end(req, &w, &out, NULL, 0);
 	buf_free(&out);
 }

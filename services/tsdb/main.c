@@ -85,7 +85,7 @@ static struct flag flags[] = {
 	{ "query.timeout", FLAG_STRING, &opt.query_timeout, "Longest a query may run.", 0 },
 	{ "query.max-samples", FLAG_STRING, &opt.query_max_samples, "Most samples a query may hold in memory at once.", 0 },
 	{ "query.lookback-delta", FLAG_STRING, &opt.lookback_delta, "How far back an instant selector looks for a sample.", 0 },
-	{ "query.max-concurrency", FLAG_STRING, &opt.query_max_concurrency, "Accepted for compatibility.", 0 },
+	{ "query.max-concurrency", FLAG_STRING, &opt.query_max_concurrency, "Most queries evaluated at once; more wait for a slot.", 0 },
 	{ "log.level", FLAG_STRING, &opt.log_level, "Least severe log level printed: debug, info, warn, error.", 0 },
 	{ "log.format", FLAG_STRING, &opt.log_format, "Log format: logfmt (json is accepted and logged as logfmt).", 0 },
 	{ NULL, 0, NULL, NULL, 0 },
@@ -160,6 +160,9 @@ static int64_t duration_flag(const char *name, const char *v)
 }
 
 /* ---- the running program ---- */
+
+/* HTTP worker threads: queries take at most HTTP_THREADS - 4 of them. */
+#define HTTP_THREADS 16
 
 static struct tsdb_store *store;
 static struct scrape_manager *scraper;
@@ -403,6 +406,13 @@ int main(int argc, char **argv)
 		log_fatal(100, "--query.max-samples: not a positive count: \"%s\"",
 			  opt.query_max_samples);
 	api.eval.max_samples = ms;
+	long mc = strtol(opt.query_max_concurrency, &end, 10);
+	if (*end || mc <= 0)
+		log_fatal(100, "--query.max-concurrency: not a positive count: \"%s\"",
+			  opt.query_max_concurrency);
+	/* a few HTTP threads stay free of queries for health checks, /metrics
+	 * and the UI */
+	api.max_concurrency = mc < HTTP_THREADS - 4 ? (int)mc : HTTP_THREADS - 4;
 	if (api.eval.timeout_ms <= 0 || api.eval.lookback_delta_ms <= 0)
 		log_fatal(100, "--query.timeout and --query.lookback-delta must be positive");
 
@@ -479,7 +489,7 @@ int main(int argc, char **argv)
 	k += nroutes;
 	struct httpd_opts hopts = {
 		.listen = opt.listen,
-		.threads = 8,
+		.threads = HTTP_THREADS,
 		.max_header_bytes = 16384,
 		.max_body_bytes = opt.enable_rw_receiver ? REMOTE_MAX_COMPRESSED : API_MAX_BODY,
 	};

@@ -584,3 +584,32 @@ def test_status_like_prometheus(daemon, tmp_path, target):
               "storage.tsdb.retention.time", "web.enable-lifecycle",
               "web.enable-remote-write-receiver", "log.level"):
         assert fa[k] == fb[k], k
+
+
+def test_query_concurrency_limit(daemon, tmp_path, target):
+    """With --query.max-concurrency=1 a second query waits for the first;
+    its wait counts against its timeout; health checks are not held up."""
+    cfg = tmp_path / "prometheus.yml"
+    write_config(cfg, target.port)
+    d = daemon([TSDB, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/data",
+                "--query.max-concurrency=1"])
+    slow = {}
+
+    def run_slow():
+        slow["r"] = api(d.port, "/api/v1/query",
+                        {"query": "count_over_time(vector(1)[30d:1s])"}, timeout=60)
+
+    th = threading.Thread(target=run_slow)
+    th.start()
+    time.sleep(0.3)
+    t0 = time.time()
+    st, j = api(d.port, "/api/v1/query", {"query": "1", "timeout": "0.3"})
+    waited = time.time() - t0
+    busy = th.is_alive()
+    assert http_get(d.url("/-/healthy"), timeout=2)[0] == 200
+    th.join(60)
+    assert slow["r"][0] == 200 and slow["r"][1]["data"]["result"][0]["value"][1] == "2592000"
+    if busy:  # the slow query was still running: the second one had to wait
+        assert st == 503 and j["errorType"] == "timeout", j
+        assert 0.25 < waited < 5
+    assert api(d.port, "/api/v1/query", {"query": "1"})[0] == 200
