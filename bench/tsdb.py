@@ -33,6 +33,11 @@ build/bench/tsdb/. Then, per server:
       samples each in 3 minutes), so the growth of the data directory
       (du, live) per sample appended over the run after the warm-up is
       shown as well: the cost of a sample once its series exists.
+      pharos-tsdb writes its chunks per 30-minute window of sample time
+      once its newest sample is an hour past the window's start
+      (services/tsdb/FORMAT.md): a shorter run measures its index, head
+      log and checkpoints, not its chunks; its own counters of chunk and
+      head-log bytes are printed below the table.
   restart: both stopped (SIGTERM), then each started again on its data
       directory, pharos first (while Prometheus is still down), and timed
       from exec to the first 200 from /-/ready.
