@@ -98,3 +98,17 @@ void tsdb_bits_reserve(struct tsdb_slab *sl, struct chunk_bits *b, uint32_t more
 	b->p = p;
 	b->cap = cap;
 }
+
+void tsdb_bits_resize(struct tsdb_slab *sl, struct chunk_bits *b, uint32_t bytes)
+{
+	uint32_t used = (b->nbits + 7) / 8, cap;
+
+	if (bytes <= b->cap || bytes < used)
+		return;
+	uint8_t *p = tsdb_slab_alloc(sl, bytes, &cap);
+	if (used)
+		memcpy(p, b->p, used);
+	tsdb_slab_free(sl, b->p, b->cap);
+	b->p = p;
+	b->cap = cap;
+}

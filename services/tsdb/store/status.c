@@ -321,10 +321,20 @@ void tsdb_store_metrics(struct tsdb_store *s, struct mset *ms)
 	uint64_t heads, nseries;
 	int64_t max_t;
 
+	uint64_t slab_used, slab_reserved, nfrozen;
 	pthread_mutex_lock(&s->head_mu);
 	heads = s->nheads;
 	max_t = s->max_t;
+	slab_used = s->slab.bytes;
+	slab_reserved = s->slab.reserved;
+	nfrozen = s->nfrozen;
 	pthread_mutex_unlock(&s->head_mu);
+	mset_gauge(ms, "pharos_tsdb_head_chunk_bytes", "Bytes of head and cut chunks held in memory.",
+		   (double)slab_used, NULL);
+	mset_gauge(ms, "pharos_tsdb_head_chunk_reserved_bytes",
+		   "Bytes taken from the allocator for chunks in memory.", (double)slab_reserved, NULL);
+	mset_gauge(ms, "pharos_tsdb_cut_chunks_in_memory", "Cut chunks not yet released from memory.",
+		   (double)nfrozen, NULL);
 	pthread_mutex_lock(&s->idx_mu);
 	nseries = s->next_id - 1;
 	pthread_mutex_unlock(&s->idx_mu);

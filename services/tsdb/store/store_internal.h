@@ -56,6 +56,8 @@ void tsdb_slab_free(struct tsdb_slab *sl, void *p, uint32_t cap);
 void tsdb_slab_destroy(struct tsdb_slab *sl);
 /* Make room in b for more_bits more bits (memory from sl). */
 void tsdb_bits_reserve(struct tsdb_slab *sl, struct chunk_bits *b, uint32_t more_bits);
+/* Grow b to at least bytes (no-op if it has them). */
+void tsdb_bits_resize(struct tsdb_slab *sl, struct chunk_bits *b, uint32_t bytes);
 /* Most bits one sample takes in the stream. */
 #define TSDB_SAMPLE_MAX_BITS 160
 
@@ -82,6 +84,7 @@ struct tsdb_series {
 	uint32_t part, gen;
 	uint32_t flushed_bits; /* bits of head already in the head log */
 	uint32_t flushed_n;    /* samples of head already in the head log */
+	uint32_t mark_bits;    /* head bits after its 4th sample (for sizing it) */
 	bool has_head, fresh, dirty;
 	int64_t last_t;        /* written under head_mu, read with __atomic by appenders */        /* newest committed sample, INT64_MIN if none */
 	uint64_t last_vbits;
