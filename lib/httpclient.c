@@ -1176,7 +1176,10 @@ static int read_response(struct reader *r, bool head_req, size_t max_head, size_
 			return body_limit(err, errlen);
 		if (hi.length > ((uint64_t)1 << 40))
 			return seterr(err, errlen, HTTP_ERR_PROTOCOL, "Content-Length too large");
-		buf_reserve(&resp->body, (size_t)hi.length);
+		/* reserve what is announced, but not more than 1 MiB ahead of
+		 * what arrived: a hostile length costs no memory by itself */
+		buf_reserve(&resp->body, (size_t)(hi.length < ((uint64_t)1 << 20) ? hi.length
+										  : ((uint64_t)1 << 20)));
 		rc = read_exact(r, &resp->body, hi.length, err, errlen);
 		if (rc < 0)
 			return rc;
