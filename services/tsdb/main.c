@@ -523,11 +523,12 @@ int main(int argc, char **argv)
 		break;
 	}
 	api_set_ready(&api, false);
-	/* Scraping stops first (staleness markers for every target), then the
-	 * remote writer drains, then the server, then the store flushes. */
+	/* The server stops first (no handler may touch the scraper or the
+	 * store once they go), then scraping (staleness markers for every
+	 * target), then the remote writer drains, then the store flushes. */
+	httpd_stop(h);
 	scrape_manager_free(scraper);
 	remote_writer_free(rwriter);
-	httpd_stop(h);
 	tsdb_store_close(store);
 	prom_config_free(config);
 	api_free(&api);
