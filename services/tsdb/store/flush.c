@@ -354,6 +354,14 @@ struct tsdb_flush_job {
 	int64_t max_t;
 	size_t entries;
 	bool shed; /* delete the oldest window first (disk or map full) */
+	/* What the head log had of each series before: restored if the
+	 * flush fails, so the next one writes those samples again. */
+	struct tsdb_undo {
+		struct tsdb_series *se;
+		uint32_t gen, bits, n;
+		bool fresh;
+	} *undo;
+	size_t nundo;
 };
 
 static void tsdb_ckpt_entry(struct buf *b, uint64_t *prev, struct tsdb_series *se)
@@ -375,11 +383,22 @@ static void tsdb_ckpt_entry(struct buf *b, uint64_t *prev, struct tsdb_series *s
 	buf_put(b, se->head.p, (se->head.nbits + 7) / 8);
 }
 
-static void tsdb_collect_frozen(struct tsdb_flush_job *j, struct tsdb_series *se, size_t *fzcap)
+/* Cut chunks written by one flush at most: LMDB keeps every page a write
+ * transaction dirtied in a cache for later transactions, so the largest
+ * transaction sets the process's memory for good. At a window's end every
+ * series is cut at once; they are written over a few flushes instead. */
+#define TSDB_FLUSH_MAX_CHUNKS 8192
+
+static void tsdb_collect_frozen(struct tsdb_store *s, struct tsdb_flush_job *j,
+				struct tsdb_series *se, size_t *fzcap)
 {
 	for (struct tsdb_frozen *f = se->frozen; f; f = f->next) {
 		if (f->written)
 			continue;
+		if (j->nfz >= TSDB_FLUSH_MAX_CHUNKS) {
+			s->frozen_backlog = true;
+			return;
+		}
 		if (j->nfz == *fzcap) {
 			*fzcap = *fzcap ? *fzcap * 2 : 64;
 			j->fz = xrealloc(j->fz, *fzcap * sizeof *j->fz);
@@ -440,8 +459,8 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	for (size_t i = 0; i < nd; i++) {
 		struct tsdb_series *se = d[i];
 		se->dirty = false;
-		if (!s->need_ckpt)
-			tsdb_collect_frozen(j, se, &fzcap);
+		if (!s->need_ckpt && !s->frozen_backlog)
+			tsdb_collect_frozen(s, j, se, &fzcap);
 		if (se->has_head && !se->fresh) {
 			uint32_t k = se->st.n - se->flushed_n;
 			if (k == 0)
@@ -489,8 +508,11 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 		nspecial++;
 	}
 	free(sp);
+	j->undo = xmalloc((nd ? nd : 1) * sizeof *j->undo);
 	for (size_t i = 0; i < nd; i++) {
 		struct tsdb_series *se = d[i];
+		j->undo[j->nundo++] = (struct tsdb_undo){ se, se->gen, se->flushed_bits, se->flushed_n,
+							  se->fresh };
 		se->flushed_bits = se->head.nbits;
 		se->flushed_n = se->st.n;
 		se->fresh = false;
@@ -508,19 +530,23 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	buf_free(&runs);
 	buf_free(&special);
 	free(payload.p);
-	if (s->need_ckpt) {
-		/* After a failed flush: cut chunks of any series may be due. */
+	if (s->need_ckpt || s->frozen_backlog) {
+		/* After a failed flush, or when the last flush left cut chunks
+		 * for later: any series may have some due. */
+		s->frozen_backlog = false;
 		for (uint64_t id = 1; id < n; id++) {
 			struct tsdb_series *se = tsdb_series_get(s, id);
 			if (se && se->frozen)
-				tsdb_collect_frozen(j, se, &fzcap);
+				tsdb_collect_frozen(s, j, se, &fzcap);
 		}
 	}
 	s->dirty = NULL;
 	free(d);
 	uint64_t limit = TSDB_CKPT_ENTRIES_PER_SERIES * (s->nheads > 1000 ? s->nheads : 1000);
 	(void)closing;
-	j->ckpt = s->need_ckpt || s->entries_since_ckpt + j->entries > limit;
+	/* Not while cut chunks wait in memory: their samples may be only in
+	 * the records a checkpoint deletes. */
+	j->ckpt = (s->need_ckpt || s->entries_since_ckpt + j->entries > limit) && !s->frozen_backlog;
 	if (j->ckpt) {
 		size_t pcap = 0;
 		uint64_t pprev = 0;
@@ -850,10 +876,23 @@ int tsdb_flush_run(struct tsdb_store *s, bool closing)
 		s->m_flushes++;
 		s->m_last_flush_ok = 1;
 	} else {
-		/* The head log misses this flush: the next one writes a
-		 * checkpoint of the whole head instead. Cut chunks stay
-		 * unwritten and are tried again. */
-		s->need_ckpt = true;
+		/* The head log misses this flush: its series are dirty again
+		 * with what the log had before, and cut chunks stay unwritten,
+		 * so the next flush writes it all. */
+		for (size_t i = 0; i < j.nundo; i++) {
+			struct tsdb_undo *u = &j.undo[i];
+			struct tsdb_series *se = u->se;
+			if (se->has_head && se->gen == u->gen) {
+				se->flushed_bits = u->bits;
+				se->flushed_n = u->n;
+				se->fresh = u->fresh;
+			}
+			if (!se->dirty) {
+				se->dirty = true;
+				se->dirty_next = s->dirty;
+				s->dirty = se;
+			}
+		}
 		s->m_flush_fail++;
 		s->m_last_flush_ok = 0;
 	}
@@ -887,6 +926,7 @@ int tsdb_flush_run(struct tsdb_store *s, bool closing)
 	pthread_mutex_unlock(&s->flush_mu);
 
 	buf_free(&j.rec);
+	free(j.undo);
 	for (size_t i = 0; i < j.nparts; i++)
 		buf_free(&j.parts[i]);
 	free(j.parts);

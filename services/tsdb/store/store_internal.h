@@ -30,7 +30,7 @@
 /* A checkpoint of the whole head is written when the head log holds more
  * than this many entries per head series. */
 #define TSDB_CKPT_ENTRIES_PER_SERIES 24
-#define TSDB_CKPT_PART_BYTES (64 * 1024)
+#define TSDB_CKPT_PART_BYTES (512 * 1024)
 #define TSDB_MAX_BLOB (64 * 1024)
 /* Longest label name a series may have (postings keys hold it whole). */
 #define TSDB_MAX_NAME 256
@@ -126,6 +126,7 @@ struct tsdb_store {
 	uint64_t ckpt_seq;        /* seq of the last checkpoint */
 	uint64_t entries_since_ckpt;
 	bool need_ckpt;
+	bool frozen_backlog; /* cut chunks left for the next flush */
 	bool shed_next; /* flush_mu: delete the oldest window at the next flush */
 	size_t nqueriers;
 	uint64_t *qseqs; /* flush seq each open querier saw */
