@@ -262,7 +262,7 @@ static void *loop_main(void *arg)
 		last_t = t;
 		next += iv;
 	}
-	if (l->stop_stale && l->st) {
+	if (__atomic_load_n(&l->stop_stale, __ATOMIC_SEQ_CST) && l->st) {
 		int64_t t = wall_ms();
 		if (t <= last_t)
 			t = last_t + 1;
@@ -299,7 +299,7 @@ int scrape_loop_start(struct scrape_loop *l)
 
 void scrape_loop_signal_stop(struct scrape_loop *l, bool stale)
 {
-	l->stop_stale = stale;
+	__atomic_store_n(&l->stop_stale, stale, __ATOMIC_SEQ_CST);
 	if (l->stop_pipe[1] >= 0) {
 		ssize_t w = write(l->stop_pipe[1], "x", 1);
 		(void)w;

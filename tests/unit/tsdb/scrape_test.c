@@ -43,13 +43,13 @@ struct target {
 	int status;
 	int nreqs;
 	char req[4096];
-	volatile bool stop;
+	bool stop;
 };
 
 static void *target_main(void *arg)
 {
 	struct target *s = arg;
-	while (!s->stop) {
+	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST)) {
 		struct pollfd p = { s->lfd, POLLIN, 0 };
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -115,7 +115,7 @@ static void target_start(struct target *s, const char *body)
 
 static void target_stop(struct target *s)
 {
-	s->stop = true;
+	__atomic_store_n(&s->stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(s->th, NULL);
 	close(s->lfd);
 	pthread_mutex_destroy(&s->mu);
