@@ -437,6 +437,10 @@ struct conn {
 	bool reused;      /* this request runs on a kept-alive connection */
 	char *key;        /* "scheme://host:port" (owned) */
 	struct waiter *w; /* the current request's waiter */
+	struct conn_tls *t; /* https only (owned): BearSSL's state is ~40 KiB */
+};
+
+struct conn_tls {
 	br_ssl_client_context sc;
 	br_x509_minimal_context xc;
 	struct x509_any xany;
@@ -540,6 +544,7 @@ static void conn_free(struct conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->key);
+	free(c->t);
 	free(c);
 }
 
@@ -693,32 +698,33 @@ static int conn_open(struct http_client *cl, const struct http_url *u, struct wa
 		return 0;
 	}
 	c->tls = true;
+	c->t = xcalloc(1, sizeof *c->t);
 	const char *sni = cl->tls.server_name && *cl->tls.server_name ? cl->tls.server_name : u->host;
 	/* BearSSL checks names against DNS names only; an IP address is not a
 	 * valid SNI value, so for an IP host without server_name the chain is
 	 * still verified but the name is not. */
 	if (sni == u->host && is_ip_literal(sni))
 		sni = NULL;
-	br_ssl_client_init_full(&c->sc, &c->xc, cl->tas.v, cl->tas.n);
+	br_ssl_client_init_full(&c->t->sc, &c->t->xc, cl->tas.v, cl->tas.n);
 	if (cl->tls.insecure_skip_verify) {
-		c->xany.vtable = &x509_any_vtable;
-		br_ssl_engine_set_x509(&c->sc.eng, &c->xany.vtable);
+		c->t->xany.vtable = &x509_any_vtable;
+		br_ssl_engine_set_x509(&c->t->sc.eng, &c->t->xany.vtable);
 	}
-	br_ssl_engine_set_buffer(&c->sc.eng, c->iobuf, sizeof c->iobuf, 1);
+	br_ssl_engine_set_buffer(&c->t->sc.eng, c->t->iobuf, sizeof c->t->iobuf, 1);
 	unsigned char seed[32];
 	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
 		conn_free(c);
 		return seterr(err, errlen, HTTP_ERR_TLS, "tls: no entropy: %s", strerror(errno));
 	}
-	br_ssl_engine_inject_entropy(&c->sc.eng, seed, sizeof seed);
-	if (!br_ssl_client_reset(&c->sc, sni, 0)) {
+	br_ssl_engine_inject_entropy(&c->t->sc.eng, seed, sizeof seed);
+	if (!br_ssl_client_reset(&c->t->sc, sni, 0)) {
 		conn_free(c);
 		return seterr(err, errlen, HTTP_ERR_TLS, "tls: client reset failed");
 	}
-	br_sslio_init(&c->io, &c->sc.eng, tls_low_read, c, tls_low_write, c);
+	br_sslio_init(&c->t->io, &c->t->sc.eng, tls_low_read, c, tls_low_write, c);
 	w->fail = 0;
-	if (br_sslio_flush(&c->io) < 0) {
-		int be = br_ssl_engine_last_error(&c->sc.eng);
+	if (br_sslio_flush(&c->t->io) < 0) {
+		int be = br_ssl_engine_last_error(&c->t->sc.eng);
 		int f = w->fail;
 		conn_free(c);
 		if (f == HTTP_ERR_TIMEOUT || f == HTTP_ERR_CANCELED)
@@ -738,7 +744,7 @@ static int conn_write(struct conn *c, const void *b, size_t n)
 {
 	c->w->fail = 0;
 	if (c->tls) {
-		if (br_sslio_write_all(&c->io, b, n) < 0 || br_sslio_flush(&c->io) < 0)
+		if (br_sslio_write_all(&c->t->io, b, n) < 0 || br_sslio_flush(&c->t->io) < 0)
 			return c->w->fail ? c->w->fail : HTTP_ERR_IO;
 		return 0;
 	}
@@ -772,11 +778,11 @@ static int conn_pull(void *ctx, unsigned char *b, size_t len)
 	if (len > 65536)
 		len = 65536;
 	if (c->tls) {
-		int r = br_sslio_read(&c->io, b, len);
+		int r = br_sslio_read(&c->t->io, b, len);
 		if (r < 0) {
 			if (c->w->fail)
 				return c->w->fail;
-			int be = br_ssl_engine_last_error(&c->sc.eng);
+			int be = br_ssl_engine_last_error(&c->t->sc.eng);
 			/* a peer that closes the TCP connection without
 			 * close_notify ends the stream like an EOF: the framing
 			 * (Content-Length, chunked) tells whether it came early */
@@ -1444,7 +1450,7 @@ int http_client_do(struct http_client *cl, const struct http_request *req,
 				       w.sys_errno ? strerror(w.sys_errno) : "connection error");
 			else if (rc == HTTP_ERR_TLS)
 				seterr(err, errlen, rc, "read from %s: tls: %s", hp,
-				       x509_text(br_ssl_engine_last_error(&c->sc.eng)));
+				       x509_text(br_ssl_engine_last_error(&c->t->sc.eng)));
 			else if (!err[0])
 				seterr(err, errlen, rc, "%s", http_strerror(rc));
 			goto out;
