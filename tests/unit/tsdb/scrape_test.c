@@ -538,3 +538,63 @@ TEST(scrape_manager_reload_changed_relabeling)
 	prom_config_free(c2);
 	target_stop(&tg);
 }
+
+TEST(scrape_manager_auth_params_and_body_limit)
+{
+	struct target tg;
+	target_start(&tg, "x 1\n# a comment long enough to cross the limit below\n");
+	rec_reset();
+	char dir[] = "/tmp/scrape-auth-XXXXXX";
+	CHECK(mkdtemp(dir));
+	char pf[128];
+	snprintf(pf, sizeof pf, "%s/pass", dir);
+	FILE *f = fopen(pf, "w");
+	fputs("  s3cret\n", f);
+	fclose(f);
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml,
+		 "global:\n  scrape_interval: 100ms\n  scrape_timeout: 80ms\n"
+		 "scrape_configs:\n"
+		 "  - job_name: a\n    metrics_path: /probe\n    params:\n      module: [http_2xx]\n"
+		 "    basic_auth:\n      username: bob\n      password_file: %s\n"
+		 "    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+		 pf, tg.port);
+	struct prom_config *c = load(yaml);
+	CHECK(c);
+	struct scrape_storage stg = { r_begin, r_append, r_commit, r_rollback, NULL };
+	struct scrape_manager *m;
+	CHECK(scrape_manager_new_storage(&m, &stg, NULL) == 0);
+	CHECK(scrape_manager_apply(m, c) == 0);
+	msleep(350);
+	pthread_mutex_lock(&tg.mu);
+	bool line = strncmp(tg.req, "GET /probe?module=http_2xx HTTP/1.1\r\n", 37) == 0;
+	bool auth = strstr(tg.req, "\r\nAuthorization: Basic Ym9iOnMzY3JldA==\r\n") != NULL; /* bob:s3cret */
+	pthread_mutex_unlock(&tg.mu);
+	CHECK(line);
+	CHECK(auth);
+
+	/* body_size_limit: the body reaches the limit, the scrape fails */
+	char yaml2[1200];
+	snprintf(yaml2, sizeof yaml2,
+		 "global:\n  scrape_interval: 100ms\n  scrape_timeout: 80ms\n"
+		 "scrape_configs:\n  - job_name: a\n    body_size_limit: 20B\n"
+		 "    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+		 tg.port);
+	struct prom_config *c2 = load(yaml2);
+	CHECK(c2);
+	CHECK(scrape_manager_apply(m, c2) == 0);
+	prom_config_free(c);
+	msleep(350);
+	struct arena a = ARENA_INIT;
+	struct scrape_target_info *act, *drp;
+	size_t nact, ndrp;
+	CHECK(scrape_manager_targets(m, &a, &act, &nact, &drp, &ndrp) == 0);
+	CHECK_INT(nact, 1);
+	CHECK_STR(act[0].last_error, "body size limit exceeded");
+	arena_free(&a);
+	scrape_manager_free(m);
+	prom_config_free(c2);
+	target_stop(&tg);
+	unlink(pf);
+	rmdir(dir);
+}
