@@ -62,7 +62,9 @@ struct prom_config;
 struct tsdb_store;
 struct mset;
 
-/* Upper bound on running scrape loops (threads). */
+/* Upper bound on running scrape loops (threads; each has a 512 KiB stack
+ * reservation, of which little is touched, and one kept-alive HTTP
+ * connection). */
 #define SCRAPE_MAX_TARGETS 4096
 
 /* The User-Agent of every scrape. */
@@ -98,9 +100,11 @@ int scrape_manager_new(struct scrape_manager **out, struct tsdb_store *store,
  * get staleness markers first); removed ones stop and get staleness
  * markers. file_sd files are read here and then re-read by the manager's
  * own thread when they change and every refresh_interval.
- * Returns 0; a file_sd file that cannot be read is logged and counted
- * (prometheus_sd_file_read_errors_total), its last good targets kept, as
- * Prometheus does. */
+ * Returns 0. A file_sd file that cannot be read or parsed is logged and
+ * counted (prometheus_sd_file_read_errors_total); the targets of the
+ * readable files are used, and when a later re-read of a file_sd config
+ * fails, that config's previous targets are kept. A target whose labels
+ * are invalid (target.h) is logged and skipped, as Prometheus does. */
 int scrape_manager_apply(struct scrape_manager *m, const struct prom_config *cfg);
 
 /* Stop every loop (waiting for scrapes in flight, at most their timeout;
