@@ -536,7 +536,7 @@ uint32_t netclass_iface_from_link(const struct netclass_link *l, struct netclass
 static const char *const nc_kept_files[] = { "ifindex", "flags", "speed", "duplex",
 					     "addr_assign_type", "dev_id", "name_assign_type" };
 #define NC_NKEPT 7
-#define NC_KEEP_MAX 32
+#define NC_KEEP_MAX 16
 struct nc_kept {
 	char name[64]; /* "" for a free slot */
 	int fd[NC_NKEPT];
