@@ -239,6 +239,7 @@ static struct scrape_tinfo *tinfo_make(struct scrape_manager *m, const struct pr
 	f->tls.ca_file = h->tls.ca_file;
 	f->tls.server_name = h->tls.server_name;
 	f->tls.insecure_skip_verify = h->tls.insecure_skip_verify != 0;
+	f->follow_redirects = h->follow_redirects != 0;
 	if (h->proxy_url && *h->proxy_url)
 		f->unsupported = "proxy_url is not supported by pharos-tsdb";
 	else if ((h->tls.cert_file && *h->tls.cert_file) || (h->tls.key_file && *h->tls.key_file))
@@ -265,7 +266,7 @@ static struct scrape_tinfo *tinfo_make(struct scrape_manager *m, const struct pr
 	fp_str(&b, f->auth_cred_file);
 	fp_str(&b, f->tls.ca_file);
 	fp_str(&b, f->tls.server_name);
-	buf_printf(&b, "%d|", f->tls.insecure_skip_verify);
+	buf_printf(&b, "%d|%d|", f->tls.insecure_skip_verify, f->follow_redirects);
 	fp_str(&b, f->unsupported);
 	ti->fp_fetch = arena_strdup(&a, b.p);
 

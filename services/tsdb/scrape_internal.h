@@ -240,6 +240,7 @@ struct scrape_fetch {
 	const char *auth_type, *auth_cred, *auth_cred_file;
 	struct http_tls_config tls;
 	const char *unsupported;     /* non-NULL: every scrape fails with this */
+	bool follow_redirects;       /* up to 10, as Go's client */
 	char timeout_hdr[32];        /* X-Prometheus-Scrape-Timeout-Seconds */
 };
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,45 @@ static char *read_secret(const char *path, char *err, size_t errlen)
 	return s;
 }
 
+static bool is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* The URL a Location header names, relative to base (heap string). */
+static char *resolve_location(const char *base, const char *loc)
+{
+	struct buf b = BUF_INIT;
+	if (strncasecmp(loc, "http://", 7) == 0 || strncasecmp(loc, "https://", 8) == 0) {
+		buf_puts(&b, loc);
+	} else if (loc[0] == '/' && loc[1] == '/') {
+		const char *colon = strchr(base, ':');
+		buf_put(&b, base, (size_t)(colon - base) + 1);
+		buf_puts(&b, loc);
+	} else {
+		/* scheme://authority of base */
+		const char *auth = strstr(base, "://");
+		auth = auth ? auth + 3 : base;
+		const char *path = auth + strcspn(auth, "/?#");
+		if (loc[0] == '/') {
+			buf_put(&b, base, (size_t)(path - base));
+		} else {
+			/* relative to the base path's directory */
+			const char *end = path + strcspn(path, "?#");
+			const char *slash = end;
+			while (slash > path && slash[-1] != '/')
+				slash--;
+			buf_put(&b, base, (size_t)(path - base));
+			if (slash == path)
+				buf_putc(&b, '/');
+			else
+				buf_put(&b, path, (size_t)(slash - path));
+		}
+		buf_puts(&b, loc);
+	}
+	return buf_steal(&b);
+}
+
 /* One HTTP fetch. Returns 0 with the body in resp, or -1 with err. */
 static int fetch(struct scrape_loop *l, struct http_client *hc, struct http_response *resp,
 		 char *err, size_t errlen, bool *body_limit)
@@ -149,6 +189,25 @@ static int fetch(struct scrape_loop *l, struct http_client *hc, struct http_resp
 	};
 	char herr[400];
 	int h = http_client_do(hc, &rq, resp, herr, sizeof herr);
+	/* redirects, as Go's client follows them (at most 10) */
+	char *loc_url = NULL;
+	for (int hops = 0; h == 0 && f->follow_redirects && is_redirect(resp->status); hops++) {
+		const char *loc = http_response_header(resp, "Location");
+		if (!loc || !*loc)
+			break;
+		if (hops == 10) {
+			snprintf(herr, sizeof herr, "stopped after 10 redirects");
+			h = HTTP_ERR_PROTOCOL;
+			break;
+		}
+		char *next = resolve_location(rq.url, loc);
+		http_response_free(resp);
+		free(loc_url);
+		loc_url = next;
+		rq.url = loc_url;
+		h = http_client_do(hc, &rq, resp, herr, sizeof herr);
+	}
+	free(loc_url);
 	if (h == HTTP_ERR_BODY_LIMIT) {
 		*body_limit = true;
 		snprintf(err, errlen, "body size limit exceeded");

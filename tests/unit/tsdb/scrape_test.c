@@ -80,9 +80,12 @@ static void *target_main(void *arg)
 			memcpy(s->req, buf, n + 1);
 			s->nreqs++;
 			struct buf out = BUF_INIT;
-			buf_printf(&out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
-				   s->status, s->status == 200 ? "OK" : "Internal Server Error", s->content_type,
-				   strlen(s->body), s->body);
+			if (strncmp(buf, "GET /old ", 9) == 0)
+				buf_puts(&out, "HTTP/1.1 302 Found\r\nLocation: metrics\r\nContent-Length: 0\r\n\r\n");
+			else
+				buf_printf(&out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+					   s->status, s->status == 200 ? "OK" : "Internal Server Error",
+					   s->content_type, strlen(s->body), s->body);
 			pthread_mutex_unlock(&s->mu);
 			ssize_t w = send(fd, out.p, out.len, MSG_NOSIGNAL);
 			buf_free(&out);
@@ -597,4 +600,42 @@ TEST(scrape_manager_auth_params_and_body_limit)
 	target_stop(&tg);
 	unlink(pf);
 	rmdir(dir);
+}
+
+TEST(scrape_manager_redirects)
+{
+	/* one server per target: the test server serves one kept-alive
+	 * connection at a time */
+	struct target tg, tg2;
+	target_start(&tg, "x 1\n");
+	target_start(&tg2, "x 1\n");
+	rec_reset();
+	char yaml[512];
+	snprintf(yaml, sizeof yaml,
+		 "global:\n  scrape_interval: 100ms\n  scrape_timeout: 80ms\n"
+		 "scrape_configs:\n  - job_name: f\n    metrics_path: /old\n"
+		 "    static_configs:\n      - targets: ['127.0.0.1:%u']\n"
+		 "  - job_name: n\n    metrics_path: /old\n    follow_redirects: false\n"
+		 "    static_configs:\n      - targets: ['127.0.0.1:%u']\n",
+		 tg.port, tg2.port);
+	struct prom_config *c = load(yaml);
+	CHECK(c);
+	struct scrape_storage stg = { r_begin, r_append, r_commit, r_rollback, NULL };
+	struct scrape_manager *m;
+	CHECK(scrape_manager_new_storage(&m, &stg, NULL) == 0);
+	CHECK(scrape_manager_apply(m, c) == 0);
+	msleep(350);
+	struct arena a = ARENA_INIT;
+	struct scrape_target_info *act, *drp;
+	size_t nact, ndrp;
+	CHECK(scrape_manager_targets(m, &a, &act, &nact, &drp, &ndrp) == 0);
+	CHECK_INT(nact, 2);
+	CHECK_STR(act[0].scrape_pool, "f");
+	CHECK_STR(scrape_health_name(act[0].health), "up");
+	CHECK_STR(act[1].last_error, "server returned HTTP status 302 Found");
+	arena_free(&a);
+	scrape_manager_free(m);
+	prom_config_free(c);
+	target_stop(&tg);
+	target_stop(&tg2);
 }
