@@ -26,7 +26,16 @@
  * (validated and kept), proxy_url (kept: the scraper reports it as
  * unsupported for that target). Every *_sd_configs kind other than
  * static_configs and file_sd_configs is an error naming the kind and its
- * position, as is oauth2.
+ * position, as are oauth2 and sigv4. prom_config_warnings() lists what is
+ * ignored, for the log.
+ *
+ * Agreement with promtool: like `promtool check config`, loading runs
+ * every static target through PopulateLabels (target.h) and every static
+ * Alertmanager through the notifier's relabeling, and fails on the first
+ * error. YAML merge keys (<<) are applied as Go's yaml.v2 does. Known
+ * differences: a second YAML document in the file is an error here (Go
+ * reads the first only); YAML tags are ignored (a lone "!" root loads as
+ * an empty config; Go refuses it).
  */
 #ifndef PHAROS_TSDB_CONFIG_H
 #define PHAROS_TSDB_CONFIG_H

@@ -13,6 +13,14 @@
  * Defaults (as Prometheus): separator ";", regex "(.*)", replacement "$1",
  * action replace, modulus 0.
  *
+ * Hostile patterns: keep/drop/labeldrop/labelkeep match through
+ * labels_matcher_matches() (PCRE2 with limits and a DFA fallback, so
+ * linear-time like RE2). replace and labelmap need capture groups, which
+ * the DFA cannot give: a match that hits PCRE2's limits counts as no
+ * match there (the label is left unchanged). lowercase/uppercase map
+ * ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic letters (Go maps
+ * every script).
+ *
  * Memory: a compiled rule lives in the arena given to relabel_compile()
  * (strings and regex included): nothing to free but the arena. A compiled
  * rule is read-only and may be shared between threads.
