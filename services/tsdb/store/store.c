@@ -163,7 +163,15 @@ struct tsdb_series *tsdb_series_get(struct tsdb_store *s, uint64_t id)
 /* Make a series struct for id and publish it (idx_mu held, or opening). */
 static struct tsdb_series *tsdb_series_new(struct tsdb_store *s, uint64_t id)
 {
-	struct tsdb_series *se = xcalloc(1, sizeof *se);
+	/* Series are never freed one by one: take them from blocks (no
+	 * allocator header each, one allocation per TSDB_PAGE_SIZE). */
+	if (s->sblock_used == TSDB_PAGE_SIZE || !s->sblocks) {
+		struct tsdb_sblock *b = xcalloc(1, sizeof *b);
+		b->next = s->sblocks;
+		s->sblocks = b;
+		s->sblock_used = 0;
+	}
+	struct tsdb_series *se = &s->sblocks->v[s->sblock_used++];
 	uint64_t pg = id >> TSDB_PAGE_BITS;
 
 	se->id = id;
@@ -579,7 +587,10 @@ static void tsdb_store_free(struct tsdb_store *s)
 			nf = f->next;
 			free(f);
 		}
-		free(se);
+	}
+	for (struct tsdb_sblock *b = s->sblocks, *nb; b; b = nb) {
+		nb = b->next;
+		free(b);
 	}
 	if (s->pages)
 		for (size_t i = 0; i < TSDB_MAX_PAGES; i++)

@@ -97,6 +97,12 @@ struct tsdb_series {
 
 struct tsdb_qsnap; /* querier.c */
 
+/* A block of series structs (they live until the store is closed). */
+struct tsdb_sblock {
+	struct tsdb_sblock *next;
+	struct tsdb_series v[TSDB_PAGE_SIZE];
+};
+
 struct tsdb_store {
 	char *dir;
 	int lockfd;
@@ -114,6 +120,8 @@ struct tsdb_store {
 	struct tsdb_series *new_head, **new_tail; /* not yet in LMDB */
 	uint64_t next_id;          /* next id to assign */
 	uint64_t stored_next_id;   /* ids below are in LMDB */
+	struct tsdb_sblock *sblocks; /* idx_mu (or opening) */
+	size_t sblock_used;
 	/* by_id: pages of TSDB_PAGE_SIZE pointers */
 	struct tsdb_series ***pages; /* TSDB_MAX_PAGES entries, __atomic access */
 	uint64_t nseries_pub;        /* ids < this are published (__atomic) */
