@@ -16,6 +16,8 @@ const char *cfg_join_dir(struct cfg_ctx *x, const char *path)
 	if (!path || !*path || path[0] == '/' || !x->c->dir || !*x->c->dir ||
 	    strcmp(x->c->dir, ".") == 0)
 		return path;
+	if (strcmp(x->c->dir, "/") == 0)
+		return arena_printf(x->a, "/%s", path);
 	return arena_printf(x->a, "%s/%s", x->c->dir, path);
 }
 

@@ -587,3 +587,18 @@ TEST(config_merge_keys_as_yaml_v2)
 	CHECK_STR(err.p, "m.yml:2:9: map merge requires map or sequence of maps as the value\n");
 	buf_free(&err);
 }
+
+TEST(config_paths_next_to_a_config_in_the_root)
+{
+	struct buf err = BUF_INIT;
+	struct prom_config *c = NULL;
+	const char *y = "rule_files: [a.yml]\n";
+	CHECK_INT(prom_config_parse("/prometheus.yml", y, strlen(y), &c, &err), 0);
+	CHECK_STR(c->dir, "/");
+	CHECK_STR(c->rule_files[0], "/a.yml");
+	prom_config_free(c);
+	CHECK_INT(prom_config_parse("prometheus.yml", y, strlen(y), &c, &err), 0);
+	CHECK_STR(c->rule_files[0], "a.yml"); /* relative to the working directory, as Prometheus */
+	prom_config_free(c);
+	buf_free(&err);
+}
