@@ -124,13 +124,14 @@ int read_file(const char *path, struct buf *b)
 char *read_file_arena(struct scrape *s, const char *path)
 {
 	/* Read straight into the scrape arena (no malloc per file): most
-	 * /proc and /sys files fit the first 16 KiB chunk; a larger one moves
-	 * to a chunk twice the size, the old one staying in the arena until
-	 * the scrape ends. */
+	 * /proc and /sys files fit the first 4 KiB chunk (procfs hands out a
+	 * page per read anyway); a larger one moves to a chunk twice the size,
+	 * the old one staying in the arena until the scrape ends. 16 KiB
+	 * chunks made a scrape touch ~400 KB of arena for ~60 KB of text. */
 	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	size_t cap = 16384, len = 0;
+	size_t cap = 4096, len = 0;
 	char *p = arena_alloc(s->arena, cap);
 	for (;;) {
 		if (len + 1 == cap) {

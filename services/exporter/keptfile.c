@@ -122,10 +122,10 @@ struct arena_ctx {
 
 static long kept_arena_fn(int fd, void *ctx)
 {
-	/* As read_file_arena(): into a 16 KiB chunk of the scrape arena, then
+	/* As read_file_arena(): into a 4 KiB chunk of the scrape arena, then
 	 * a chunk twice the size while the file fills it. */
 	struct arena_ctx *c = ctx;
-	size_t cap = 16384, len = 0;
+	size_t cap = 4096, len = 0;
 	char *p = arena_alloc(c->s->arena, cap);
 	for (;;) {
 		if (len + 1 == cap) {
