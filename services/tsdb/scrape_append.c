@@ -51,6 +51,7 @@ void scrape_state_free(struct scrape_state *st)
 	arena_free(&st->arena);
 	labels_builder_free(&st->lb);
 	free(st->pending);
+	free(st->added);
 	memset(st, 0, sizeof *st);
 }
 
@@ -387,6 +388,11 @@ static int append_body(struct scrape_state *st, const struct scrape_opts *o,
 			en->seen_iter = c->iter;
 			scrape_cache_record(c, en);
 			res->series_added++;
+			if (st->nadded == st->added_cap) {
+				st->added_cap = st->added_cap ? st->added_cap * 2 : 256;
+				st->added = xrealloc(st->added, st->added_cap * sizeof *st->added);
+			}
+			st->added[st->nadded++] = en;
 		} else {
 			en->ref = ref;
 		}
@@ -492,6 +498,16 @@ static void apply_pending(struct scrape_state *st, const struct scrape_sink *sin
 	st->npending = 0;
 }
 
+/* A batch that created series did not commit: forget those series (the
+ * store need not keep them), and this call's order, which lists them. */
+static void forget_added(struct scrape_state *st)
+{
+	for (size_t i = 0; i < st->nadded; i++)
+		scrape_cache_remove(&st->cache, st->added[i]);
+	st->nadded = 0;
+	st->cache.norder = 0;
+}
+
 int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
 		   const struct scrape_storage *stg, const struct scrape_sink *sink,
 		   const char *body, size_t len, const char *content_type, int64_t t,
@@ -512,10 +528,12 @@ int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
 		return -1;
 	}
 	bool ok = scrape_err == NULL;
+	st->nadded = 0;
 	if (ok && append_body(st, o, stg, app, body, len, content_type, t, now_ms, res) < 0) {
 		ok = false;
 		stg->rollback(app);
 		st->npending = 0;
+		forget_added(st);
 		app = stg->begin(stg->ctx);
 		if (!app) {
 			snprintf(res->err, sizeof res->err, "storage unavailable");
@@ -543,6 +561,7 @@ int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
 	if (rc < 0) {
 		stg->rollback(app);
 		st->npending = 0;
+		forget_added(st);
 		if (!res->err[0] || ok)
 			snprintf(res->err, sizeof res->err, "append: %s", tsdb_strerror(rc));
 		res->up = false;
@@ -551,6 +570,7 @@ int scrape_process(struct scrape_state *st, const struct scrape_opts *o,
 	rc = stg->commit(app);
 	if (rc < 0) {
 		st->npending = 0;
+		forget_added(st);
 		snprintf(res->err, sizeof res->err, "commit: %s", tsdb_strerror(rc));
 		res->up = false;
 		return rc;

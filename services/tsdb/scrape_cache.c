@@ -194,6 +194,16 @@ static void remove_slot(struct scrape_cache *c, size_t i)
 	}
 }
 
+void scrape_cache_remove(struct scrape_cache *c, struct scrape_entry *e)
+{
+	size_t mask = c->cap - 1;
+	for (size_t i = e->hash & mask; c->slots[i]; i = (i + 1) & mask)
+		if (c->slots[i] == e) {
+			remove_slot(c, i);
+			return;
+		}
+}
+
 bool scrape_cache_iter_done(struct scrape_cache *c, bool successful)
 {
 	bool flush = successful;

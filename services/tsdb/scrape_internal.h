@@ -93,6 +93,8 @@ struct scrape_cache {
 	size_t norder, nprev_order, order_cap, prev_order_cap;
 };
 
+/* Remove entry e (freed). */
+void scrape_cache_remove(struct scrape_cache *c, struct scrape_entry *e);
 /* Record e as the next entry met by this call. */
 void scrape_cache_record(struct scrape_cache *c, struct scrape_entry *e);
 /* This call's order becomes the one the next call predicts from. */
@@ -182,6 +184,10 @@ struct scrape_state {
 		bool track;
 	} *pending;
 	size_t npending, pending_cap;
+	/* entries the current call created with a ref: forgotten again when
+	 * its batch is rolled back (the store need not keep those series) */
+	struct scrape_entry **added;
+	size_t nadded, added_cap;
 	int64_t last_t;              /* timestamp of the last processing call */
 	bool scraped;                /* at least one scrape was processed */
 };

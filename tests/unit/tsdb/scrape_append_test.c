@@ -495,3 +495,24 @@ TEST(scrape_append_order_changes)
 	CHECK_INT(res.series_added, 0);
 	scrape_state_free(&st);
 }
+
+TEST(scrape_append_rollback_forgets_new_series)
+{
+	static struct rec_store rs;
+	memset(&rs, 0, sizeof rs);
+	struct scrape_state st;
+	scrape_state_init(&st, false);
+	struct scrape_opts o = opts_default();
+	struct scrape_result res;
+	CHECK(run(&st, &o, &rs, "a 1\n", 1000, &res) == 0);
+	CHECK(run(&st, &o, &rs, "a 1\nfresh 2\nbroken{\n", 2000, &res) == 0);
+	CHECK(!res.up);
+	/* the series the rolled-back batch created is not cached */
+	CHECK(scrape_cache_get(&st.cache, "fresh", 5, scrape_hash("fresh", 5)) == NULL);
+	CHECK(scrape_cache_get(&st.cache, "a", 1, scrape_hash("a", 1)) != NULL);
+	CHECK(run(&st, &o, &rs, "a 1\nfresh 2\n", 3000, &res) == 0);
+	CHECK(res.up);
+	CHECK_INT(res.series_added, 1);
+	CHECK(rec_find(&rs, "{__name__=\"fresh\", instance=\"host:9100\", job=\"node\"}", 3000));
+	scrape_state_free(&st);
+}
