@@ -87,7 +87,7 @@ def _replay_source(trace, scrape):
         call, rest = m.groups()
         if call == "recvfrom" and "GET /metrics" in rest:
             req += 1
-        if call == "openat" and req < scrape:
+        if call == "openat" and req <= scrape:
             mm = re.match(r'(AT_FDCWD|\d+), "([^"]*)", ([^)]*)\)\s+= (\d+)', rest)
             if mm:
                 base = "" if mm.group(1) == "AT_FDCWD" else fdpath.get(int(mm.group(1)), "?") + "/"
@@ -267,7 +267,7 @@ def main():
         if key == "size_kb":
             mark = " ✓" if x <= 400 else " ✗"
         print(f"| {label} | {x:.2f} | {y:.2f} | {ratio:.3f}× | {target}{mark} |")
-    floor = syscall_floor(ours)
+    floor = syscall_floor(ours) or syscall_floor(ours)  # one retry: a busy machine
     if floor:
         ms, ncalls = floor
         print(f"| system-call floor: CPU per replay of one scrape's {ncalls} system calls (ms) "
