@@ -81,7 +81,7 @@ def _replay_source(trace, scrape):
     Returns (source, number of calls) or None."""
     fdpath, seq, req = {}, [], 0
     for line in open(trace, errors="replace"):
-        m = re.match(r'^\d+ (\w+)\((.*)$', line.rstrip("\n"))
+        m = re.match(r'^\d+\s+(\w+)\((.*)$', line.rstrip("\n"))
         if not m:
             continue
         call, rest = m.groups()
@@ -179,6 +179,20 @@ int main(int argc, char **argv) {{
     return src, len(out)
 
 
+def _children(pid):
+    """Processes whose parent is pid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
 def syscall_floor(ours):
     """CPU per pass (ms) of a program that makes exactly the system calls of
     one steady-state pharos scrape and nothing else (see _replay_source),
@@ -206,16 +220,21 @@ def syscall_floor(ours):
                 conn.getresponse().read()
             conn.close()
         finally:
-            # Stop the traced exporter itself (strace would only detach).
-            try:
-                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
-                    for child in f.read().split():
-                        os.kill(int(child), 15)
-            except OSError:
-                pass
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
+            # Stop the traced exporter itself: killing strace would only
+            # detach it and leave it running.
+            kids = _children(p.pid)
+            for sig in (15, 9):
+                for k in kids:
+                    try:
+                        os.kill(k, sig)
+                    except OSError:
+                        pass
+                try:
+                    p.wait(20)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            if p.poll() is None:
                 p.kill()
                 p.wait()
         made = _replay_source(trace, 11)
