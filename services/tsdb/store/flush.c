@@ -388,6 +388,8 @@ static void tsdb_ckpt_entry(struct buf *b, uint64_t *prev, struct tsdb_series *s
  * transaction sets the process's memory for good. At a window's end every
  * series is cut at once; they are written over a few flushes instead. */
 #define TSDB_FLUSH_MAX_CHUNKS 8192
+/* The same for series created since the last flush. */
+#define TSDB_FLUSH_MAX_NEW 8192
 
 static void tsdb_collect_frozen(struct tsdb_store *s, struct tsdb_flush_job *j,
 				struct tsdb_series *se, size_t *fzcap)
@@ -413,6 +415,23 @@ static void tsdb_collect_frozen(struct tsdb_store *s, struct tsdb_flush_job *j,
 /* Everything the flush takes from memory, under the locks. */
 static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, bool closing)
 {
+	/* New series first, at most TSDB_FLUSH_MAX_NEW: ids from the first
+	 * one left for later on are not written in any form this time. */
+	pthread_mutex_lock(&s->idx_mu);
+	struct tsdb_series *nl = s->new_head, **tail = &j->news;
+	for (size_t k = 0; nl && k < TSDB_FLUSH_MAX_NEW; k++) {
+		*tail = nl;
+		tail = &nl->new_next;
+		nl = nl->new_next;
+	}
+	*tail = NULL;
+	s->new_head = nl;
+	if (!nl)
+		s->new_tail = &s->new_head;
+	j->next_id = nl ? nl->id : s->next_id;
+	pthread_mutex_unlock(&s->idx_mu);
+	uint64_t cutoff = j->next_id;
+
 	pthread_mutex_lock(&s->head_mu);
 	uint64_t n = __atomic_load_n(&s->nseries_pub, __ATOMIC_ACQUIRE);
 	j->seq = s->flush_seq + 1;
@@ -430,19 +449,29 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	/* The dirty series in id order: a walk over the ids when most are
 	 * dirty (every scrape touches all its series), else a sort. */
 	size_t nd = 0, cap = 0;
-	struct tsdb_series **d = NULL;
-	for (struct tsdb_series *se = s->dirty; se; se = se->dirty_next)
-		cap++;
+	struct tsdb_series **d = NULL, *later = NULL;
+	for (struct tsdb_series *se = s->dirty, *nx; se; se = nx) {
+		nx = se->dirty_next;
+		if (se->id >= cutoff) { /* not in LMDB yet: stays dirty */
+			se->dirty_next = later;
+			later = se;
+		} else {
+			cap++;
+		}
+	}
+	for (struct tsdb_series *se = later; se; se = se->dirty_next)
+		se->dirty = false; /* for the walk below; set again at the end */
 	d = xmalloc((cap ? cap : 1) * sizeof *d);
 	if (cap > n / 16) {
-		for (uint64_t id = 1; id < n && nd < cap; id++) {
+		for (uint64_t id = 1; id < cutoff && id < n && nd < cap; id++) {
 			struct tsdb_series *se = tsdb_series_get(s, id);
 			if (se && se->dirty)
 				d[nd++] = se;
 		}
 	} else {
 		for (struct tsdb_series *se = s->dirty; se; se = se->dirty_next)
-			d[nd++] = se;
+			if (se->id < cutoff)
+				d[nd++] = se;
 		if (nd > 1)
 			qsort(d, nd, sizeof *d, tsdb_series_id_cmp);
 	}
@@ -534,13 +563,15 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 		/* After a failed flush, or when the last flush left cut chunks
 		 * for later: any series may have some due. */
 		s->frozen_backlog = false;
-		for (uint64_t id = 1; id < n; id++) {
+		for (uint64_t id = 1; id < n && id < cutoff; id++) {
 			struct tsdb_series *se = tsdb_series_get(s, id);
 			if (se && se->frozen)
 				tsdb_collect_frozen(s, j, se, &fzcap);
 		}
 	}
-	s->dirty = NULL;
+	s->dirty = later;
+	for (struct tsdb_series *se = later; se; se = se->dirty_next)
+		se->dirty = true;
 	free(d);
 	uint64_t limit = TSDB_CKPT_ENTRIES_PER_SERIES * (s->nheads > 1000 ? s->nheads : 1000);
 	(void)closing;
@@ -550,7 +581,7 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	if (j->ckpt) {
 		size_t pcap = 0;
 		uint64_t pprev = 0;
-		for (uint64_t id = 1; id < n; id++) {
+		for (uint64_t id = 1; id < n && id < cutoff; id++) {
 			struct tsdb_series *se = tsdb_series_get(s, id);
 			if (!se || !se->has_head)
 				continue;
@@ -569,12 +600,6 @@ static void tsdb_flush_collect(struct tsdb_store *s, struct tsdb_flush_job *j, b
 	}
 	pthread_mutex_unlock(&s->head_mu);
 
-	pthread_mutex_lock(&s->idx_mu);
-	j->news = s->new_head;
-	s->new_head = NULL;
-	s->new_tail = &s->new_head;
-	j->next_id = s->next_id;
-	pthread_mutex_unlock(&s->idx_mu);
 }
 
 /* Encode the cut chunks (outside the locks: frozen bits do not change). */

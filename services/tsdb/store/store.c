@@ -710,7 +710,15 @@ void tsdb_store_close(struct tsdb_store *s)
 		pthread_mutex_unlock(&s->cond_mu);
 		pthread_join(s->thread, NULL);
 	}
-	if (tsdb_flush_run(s, true) < 0)
+	/* A flush writes a bounded number of new series and cut chunks:
+	 * repeat until nothing is left (nobody appends any more). */
+	int rc = 0;
+	for (int i = 0; i < 100000; i++) {
+		rc = tsdb_flush_run(s, true);
+		if (rc < 0 || (!s->new_head && !s->frozen_backlog && !s->dirty))
+			break;
+	}
+	if (rc < 0)
 		log_error("tsdb: the final flush failed; the last %lld ms of samples may be lost",
 			  (long long)s->flush_ms);
 	tsdb_store_free(s);

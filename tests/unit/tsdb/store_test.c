@@ -677,3 +677,58 @@ TEST(store_kill_recovery)
 	st_rmdir(dir);
 	arena_free(&a);
 }
+
+/* More new series than one flush writes: they reach LMDB over several
+ * flushes, are queryable all along, and survive a restart. */
+TEST(store_many_new_series_over_flushes)
+{
+	char dir[64];
+	struct arena a = ARENA_INIT;
+	int64_t t0 = 1700000000000LL;
+	char name[32];
+
+	st_tmpdir(dir, sizeof dir);
+	struct tsdb_store *s = st_open(dir, 0);
+	CHECK(s);
+	for (int round_ = 0; round_ < 3; round_++) {
+		struct tsdb_appender *ap = tsdb_appender_begin(s);
+		for (int i = 0; i < 20000; i++) {
+			snprintf(name, sizeof name, "s%d", i);
+			struct labels l = st_labels(&a, "many", "id", name, NULL, NULL);
+			uint64_t r = 0;
+			CHECK_INT(tsdb_append(ap, &r, &l, t0 + round_ * 5000LL, i), 0);
+		}
+		CHECK_INT(tsdb_appender_commit(ap), 0);
+		if (round_ == 0) /* 8192 of them reach LMDB; close writes the rest */
+			CHECK_INT(tsdb_store_flush(s), 0);
+		arena_reset(&a);
+		struct promql_querier *q = tsdb_querier(s, INT64_MIN, INT64_MAX);
+		struct promql_storage_series *ss;
+		size_t n;
+		CHECK_INT(st_select(q, &a, LABELS_MATCH_EQ, "__name__", "many", INT64_MIN, INT64_MAX, &ss, &n), 0);
+		CHECK_INT(n, 20000);
+		long total = 0;
+		for (size_t i = 0; i < n; i++)
+			total += st_count(ss[i].iter, NULL, NULL, NULL);
+		CHECK_INT(total, 20000L * (round_ + 1));
+		q->close(q);
+		arena_reset(&a);
+	}
+	tsdb_store_close(s); /* writes what the flushes above left */
+	s = st_open(dir, 0);
+	CHECK(s);
+	struct promql_querier *q = tsdb_querier(s, INT64_MIN, INT64_MAX);
+	struct promql_storage_series *ss;
+	size_t n;
+	CHECK_INT(st_select(q, &a, LABELS_MATCH_RE, "id", "s1.*", INT64_MIN, INT64_MAX, &ss, &n), 0);
+	CHECK_INT(n, 11111);
+	for (size_t i = 0; i < n; i++)
+		CHECK_INT(st_count(ss[i].iter, NULL, NULL, NULL), 3);
+	q->close(q);
+	const char **vals;
+	CHECK_INT(tsdb_label_values(s, "id", &a, &vals, &n), 0);
+	CHECK_INT(n, 20000);
+	tsdb_store_close(s);
+	st_rmdir(dir);
+	arena_free(&a);
+}
