@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../../../lib/log.h"
@@ -17,6 +19,8 @@ void tsdb_series_freeze(struct tsdb_store *s, struct tsdb_series *se);    /* sto
 #define TSDB_FORMAT_VERSION 1
 
 enum { TSDB_FRAG_NEW = 1, TSDB_FRAG_FROZEN = 2 };
+
+static void tsdb_map_find(struct tsdb_store *s);
 
 static int tsdb_meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 {
@@ -311,6 +315,7 @@ int tsdb_flush_open_replay(struct tsdb_store *s, char *err, size_t errlen)
 	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	s->entries_since_ckpt *= s->nheads;
+	tsdb_map_find(s);
 	if (rc != MDB_NOTFOUND) {
 		snprintf(err, errlen, "%s: reading the head log: %s", s->dir, mdb_strerror(rc));
 		return -1;
@@ -683,6 +688,47 @@ static uint64_t tsdb_delete_oldest(struct tsdb_store *s, MDB_txn *txn, int64_t b
 	return freed;
 }
 
+/* Drop this process's mappings of the LMDB file's pages. Writes go
+ * through write(2), so the file (page cache) holds everything; pages that
+ * a flush or a query read through the map would otherwise stay counted
+ * in the process's RSS for good. The next access maps them again. */
+static void tsdb_map_release(struct tsdb_store *s)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+
+	if (!s->map_base || mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
+		return;
+	size_t len = ((size_t)info.me_last_pgno + 1) * st.ms_psize;
+	if (len > s->map_len)
+		len = s->map_len;
+	madvise(s->map_base, len, MADV_DONTNEED);
+}
+
+/* Where LMDB mapped data.mdb: LMDB does not say (me_mapaddr is only set
+ * with MDB_FIXEDMAP), so find it in /proc/self/maps by inode. */
+static void tsdb_map_find(struct tsdb_store *s)
+{
+	char path[4096], line[4352];
+	struct stat sb;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/data.mdb", s->dir);
+	if (stat(path, &sb) < 0 || !(f = fopen("/proc/self/maps", "r")))
+		return;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi, off, ino;
+		char perms[8], dev[16];
+		if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &lo, &hi, perms, &off, dev, &ino) == 6 &&
+		    ino == (unsigned long)sb.st_ino && off == 0 && perms[3] == 's') {
+			s->map_base = (void *)lo;
+			s->map_len = hi - lo;
+			break;
+		}
+	}
+	fclose(f);
+}
+
 static int tsdb_flush_write(struct tsdb_store *s, struct tsdb_flush_job *j)
 {
 	MDB_txn *txn;
@@ -805,6 +851,7 @@ static int tsdb_flush_write(struct tsdb_store *s, struct tsdb_flush_job *j)
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return rc;
 	s->m_headlog_bytes += hl_bytes;
+	tsdb_map_release(s);
 	return 0;
 fail:
 	mdb_txn_abort(txn);

@@ -107,6 +107,8 @@ struct tsdb_store {
 	char *dir;
 	int lockfd;
 	MDB_env *env;
+	void *map_base; /* LMDB's mapping of data.mdb (NULL if not found) */
+	size_t map_len;
 	MDB_dbi dbi_meta, dbi_series, dbi_hash, dbi_postings, dbi_chunks, dbi_headlog;
 	int64_t retention_ms, flush_ms;
 	uint64_t retention_bytes, map_size;
