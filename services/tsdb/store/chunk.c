@@ -373,7 +373,10 @@ void chunk_append(struct chunk_bits *b, struct chunk_state *st, int64_t t, doubl
 			chunk_put(b, need, 6);
 			chunk_put(b, zz, need);
 			st->e = (int8_t)e2;
-			st->w = (uint8_t)need;
+			/* The width written here is for this value only (often a
+			 * whole first value, not a delta): the next delta sets
+			 * its own. */
+			st->w = 0;
 			st->p = i;
 			st->run = st->runmax = 0;
 			return;
@@ -488,6 +491,8 @@ int chunk_reader_next(struct chunk_reader *r, int64_t *t, double *v)
 	if (chunk_get(r->p, r->nbits, &r->pos, st->w, &u) < 0)
 		return CHUNK_ERR_CORRUPT;
 	st->p = (int64_t)((uint64_t)st->p + (uint64_t)chunk_unzz(u));
+	if (k == 2)
+		st->w = 0; /* a rescale's width is for its own value only */
 	*t = st->t;
 	*v = (double)st->p / chunk_p10[st->e];
 	return 1;
