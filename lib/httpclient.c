@@ -1404,6 +1404,7 @@ int http_client_do(struct http_client *cl, const struct http_request *req,
 			c->reused = true;
 		} else {
 			conn_free(cl->idle);
+			cl->idle = NULL; /* freed: the failure path below must not see it */
 			rc = conn_open(cl, &u, &w, &c, err, errlen);
 			if (rc < 0)
 				goto out;
