@@ -64,15 +64,24 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int ev_check(struct ev *ev)
+/* The clock is read on every call when always is set (once per node of
+ * the expression), else every 1024th call (inner loops over samples and
+ * steps, where a vDSO call per point would show). */
+static int ev_check_clock(struct ev *ev, bool always)
 {
 	if (ev->cancel && *ev->cancel)
 		return ev_fail(ev, PROMQL_ERRTYPE_CANCELED,
 			       "query was canceled during expression evaluation");
-	if (ev->deadline_ns && (++*ev->tick & 1023) == 0 && now_ns() > ev->deadline_ns)
+	if (ev->deadline_ns && (always || (++*ev->tick & 1023) == 0) &&
+	    now_ns() > ev->deadline_ns)
 		return ev_fail(ev, PROMQL_ERRTYPE_TIMEOUT,
 			       "query timed out during expression evaluation");
 	return 0;
+}
+
+int ev_check(struct ev *ev)
+{
+	return ev_check_clock(ev, false);
 }
 
 int ev_fail_too_many(struct ev *ev)
@@ -185,7 +194,9 @@ void ev_points_put(struct ev *ev, struct promql_point *p, size_t cap)
 
 int ev_series_push(struct ev *ev, struct ev_series *s, int64_t t, double v)
 {
-	if (ev_add_samples(ev, 1) < 0)
+	/* every point of every intermediate result passes here: the one
+	 * place that sees a long subquery's steps pile up */
+	if (ev_add_samples(ev, 1) < 0 || ev_check(ev) < 0)
 		return PROMQL_ERR_EVAL;
 	if (s->n == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 8;
@@ -584,7 +595,7 @@ int ev_eval(struct ev *ev, const struct promql_node *n, struct ev_matrix *out)
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = ev_check(ev)) < 0)
+	if ((rc = ev_check_clock(ev, true)) < 0)
 		return rc;
 	if (++ev->depth > EV_MAX_DEPTH) {
 		ev->depth--;

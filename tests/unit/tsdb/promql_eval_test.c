@@ -424,8 +424,16 @@ TEST(promql_eval_errors_have_api_classes)
 	CHECK_INT(eval_at(ms, &a, "sum_over_time(m[100s])", 1000000, &o, &v, &err), 0);
 	CHECK_DBL(v.u.vector.samples[0].v, 91 + 92 + 93 + 94 + 95 + 96 + 97 + 98 + 99 + 100 + 101);
 
-	volatile int cancel = 1;
+	/* a long subquery of a cheap expression: its steps alone must
+	 * notice the deadline (1 ms; the query needs seconds) */
 	o.max_samples = 0;
+	o.timeout_ms = 1;
+	CHECK_INT(eval_at(ms, &a, "count_over_time(vector(1)[30d:1s])", 2592000000, &o, &v, &err),
+		  PROMQL_ERR_EVAL);
+	CHECK_INT(err.type, PROMQL_ERRTYPE_TIMEOUT);
+	o.timeout_ms = 0;
+
+	volatile int cancel = 1;
 	o.cancel = &cancel;
 	CHECK_INT(eval_at(ms, &a, "m", 0, &o, &v, &err), PROMQL_ERR_EVAL);
 	CHECK_INT(err.type, PROMQL_ERRTYPE_CANCELED);
