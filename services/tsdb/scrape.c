@@ -662,10 +662,12 @@ void scrape_manager_free(struct scrape_manager *m)
 		close(m->sd_pipe[1]);
 	}
 	pthread_mutex_lock(&m->mu);
-	/* signal every loop first so they all stop at once */
+	/* Signal every loop first so they all stop at once. No staleness
+	 * markers at shutdown, as Prometheus: after a restart within the
+	 * lookback delta the series simply go on. */
 	for (size_t i = 0; i < m->npools; i++)
 		for (size_t k = 0; k < m->pools[i]->nloops; k++)
-			scrape_loop_signal_stop(m->pools[i]->loops[k], true);
+			scrape_loop_signal_stop(m->pools[i]->loops[k], false);
 	for (size_t i = 0; i < m->npools; i++) {
 		pool_stop_all(m, m->pools[i]);
 		pool_free(m->pools[i]);

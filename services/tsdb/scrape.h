@@ -36,7 +36,7 @@
  *  - staleness markers (promql_stale_nan()) are written for series of the
  *    previous scrape missing from this one, for every series of a failed
  *    scrape's target, and for every series of a target that goes away
- *    (removed by a reload or a file_sd change, or at shutdown);
+ *    (removed by a reload or a file_sd change; not at shutdown);
  *  - samples the store refuses (out of order, duplicate timestamp, out of
  *    bounds) are counted per target and in the manager's metrics
  *    (prometheus_target_scrapes_sample_*_total) and logged, and the
@@ -108,8 +108,10 @@ int scrape_manager_new(struct scrape_manager **out, struct tsdb_store *store,
 int scrape_manager_apply(struct scrape_manager *m, const struct prom_config *cfg);
 
 /* Stop every loop (waiting for scrapes in flight, at most their timeout;
- * a request in flight is cancelled), write staleness markers for every
- * series of every target, and free the manager. NULL is a no-op. */
+ * a request in flight is cancelled) and free the manager. Like
+ * Prometheus at shutdown, no staleness markers are written: a restart
+ * within the lookback delta continues the series without a gap. NULL is
+ * a no-op. */
 void scrape_manager_free(struct scrape_manager *m);
 
 enum scrape_health {
