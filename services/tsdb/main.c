@@ -297,6 +297,23 @@ static void collect(void *ctx, struct mset *ms)
 /* Load the config file and put it in force. On failure the running
  * config stays, the errors are logged (file:line:col) and copied to err
  * (may be NULL). Returns 0 or a negative code. */
+/* Log, one line each, the settings of c that load but that pharos does
+ * not act on (remote_read, proxy_url, ...). */
+static void log_config_warnings(const struct prom_config *c)
+{
+	struct buf w = BUF_INIT;
+
+	prom_config_warnings(c, &w);
+	for (char *line = w.p, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		if (*line)
+			log_warn("%s", line);
+	}
+	buf_free(&w);
+}
+
 static int reload(void *ctx, struct buf *err)
 {
 	(void)ctx;
@@ -317,6 +334,7 @@ static int reload(void *ctx, struct buf *err)
 		return rc;
 	}
 	buf_free(&errs);
+	log_config_warnings(nc);
 	remote_writer_apply(rwriter, nc);
 	scrape_manager_apply(scraper, nc);
 	/* both borrowed the old config until this apply: it may go now */
@@ -423,6 +441,7 @@ int main(int argc, char **argv)
 		log_fatal(100, "invalid configuration in %s", opt.config_file);
 	}
 	buf_free(&errs);
+	log_config_warnings(config);
 
 	/* Signals are read from a signalfd in the loop below; block them
 	 * before any thread starts so that every thread inherits the mask. */
