@@ -196,10 +196,23 @@ $(B)/bin/synth-targets: bench/synth.c
 	$(MUSL_CC) $(filter-out -Os,$(MUSL_CFLAGS)) -O2 -static -o $@ $< -lm
 
 # ---- fuzzing (clang + libFuzzer) ----
+# The code under test is compiled once (instrumented, without libFuzzer's
+# main) into an archive; each target links only what it reaches.
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INC)
-$(B)/fuzz/%: tests/fuzz/%.c $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) $(B)/gen/collector_list.h $(DEPS)/asan/.stamp
+FUZZ_OBJ_CFLAGS := $(subst fuzzer,fuzzer-no-link,$(FUZZ_CFLAGS))
+FUZZ_LIBA := $(B)/fuzz/obj/libfuzzed.a
+$(B)/fuzz/obj/%.o: %.c $(DEPS)/asan/.stamp
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC) -L$(DEPS)/asan/lib $(DEP_LIBS)
+	clang $(FUZZ_OBJ_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/fuzz/obj/services/exporter/collectors.o: $(B)/gen/collector_list.h
+$(B)/fuzz/obj/services/tsdb/api_web.o: $(B)/gen/tsdb_web.h
+-include $(shell find $(B)/fuzz/obj -name '*.d' 2>/dev/null)
+$(FUZZ_LIBA): $(patsubst %.c,$(B)/fuzz/obj/%.o,$(EXPORTER_LIB) $(PROMQL_SRC) $(TSDB_LIB) $(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBA)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBA) -L$(DEPS)/asan/lib $(DEP_LIBS)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 fuzz: $(FUZZ_BINS)
 	@for f in $^; do n=$${f##*/}; c=tests/fuzz/corpus/$${n%_fuzz}; mkdir -p $(B)/fuzz/corpus-$$n; \
