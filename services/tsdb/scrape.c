@@ -532,10 +532,12 @@ static void pool_set_config(struct scrape_manager *m, struct scrape_pool *p,
 	}
 }
 
-static void pool_stop_all(struct scrape_manager *m, struct scrape_pool *p)
+/* Stop every loop of p; stale: end their series with staleness markers
+ * (a pool that goes away), or not (shutdown). */
+static void pool_stop_all(struct scrape_manager *m, struct scrape_pool *p, bool stale)
 {
 	for (size_t k = 0; k < p->nloops; k++)
-		scrape_loop_signal_stop(p->loops[k], true);
+		scrape_loop_signal_stop(p->loops[k], stale);
 	for (size_t k = 0; k < p->nloops; k++)
 		scrape_loop_join_free(p->loops[k], false);
 	m->nloops -= p->nloops;
@@ -599,7 +601,7 @@ int scrape_manager_apply(struct scrape_manager *m, const struct prom_config *cfg
 	if (m->cfg && seed != m->jitter_seed) {
 		/* new external labels move every target's phase: restart all */
 		for (size_t i = 0; i < m->npools; i++)
-			pool_stop_all(m, m->pools[i]);
+			pool_stop_all(m, m->pools[i], true);
 	}
 	m->jitter_seed = seed;
 	/* Series caches keep every series' labels only when someone needs
@@ -631,7 +633,7 @@ int scrape_manager_apply(struct scrape_manager *m, const struct prom_config *cfg
 	for (size_t k = 0; k < m->npools; k++) {
 		if (!m->pools[k])
 			continue;
-		pool_stop_all(m, m->pools[k]);
+		pool_stop_all(m, m->pools[k], true);
 		pool_free(m->pools[k]);
 	}
 	free(m->pools);
@@ -669,7 +671,7 @@ void scrape_manager_free(struct scrape_manager *m)
 		for (size_t k = 0; k < m->pools[i]->nloops; k++)
 			scrape_loop_signal_stop(m->pools[i]->loops[k], false);
 	for (size_t i = 0; i < m->npools; i++) {
-		pool_stop_all(m, m->pools[i]);
+		pool_stop_all(m, m->pools[i], false);
 		pool_free(m->pools[i]);
 	}
 	free(m->pools);
