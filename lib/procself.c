@@ -1,29 +1,74 @@
 #include "procself.h"
 
-#include "dirscan.h"
-
-#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-static int count_one(const char *name, unsigned char type, void *ctx)
-{
-	(void)name;
-	(void)type;
-	++*(int *)ctx;
-	return 0;
-}
+/* Descriptors below this are counted with one poll(): a closed one
+ * answers POLLNVAL. Listing /proc/self/fd instead makes the kernel look up
+ * a dentry per open descriptor (~3% of a scrape with the ~70 kept files);
+ * poll() only takes a reference to each file. */
+#define PROCSELF_POLL_FDS 256
 
+struct procself_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Open descriptors of the process, not counting the one used to count
+ * them: those below PROCSELF_POLL_FDS by poll(), the rest by listing
+ * /proc/self/fd from that position on (procfs numbers the entry of
+ * descriptor n as position n + 2, after "." and ".."). If poll() fails
+ * (a descriptor limit under PROCSELF_POLL_FDS, EINTR) the whole directory
+ * is listed. Returns the count, or -1. */
 static int count_fds(void)
 {
-	int n = 0;
-	if (dirscan("/proc/self/fd", count_one, &n) < 0)
+	int dfd = openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return -1;
-	return n - 1; /* the descriptor dirscan holds */
+	int n = 0;
+	long from = 0; /* the first descriptor left to the listing */
+	struct pollfd pfd[PROCSELF_POLL_FDS];
+	for (int i = 0; i < PROCSELF_POLL_FDS; i++)
+		pfd[i] = (struct pollfd){ .fd = i, .events = 0 };
+	if (poll(pfd, PROCSELF_POLL_FDS, 0) >= 0) {
+		for (int i = 0; i < PROCSELF_POLL_FDS; i++)
+			n += !(pfd[i].revents & POLLNVAL);
+		from = PROCSELF_POLL_FDS;
+		if (lseek(dfd, from + 2, SEEK_SET) < 0) {
+			n = 0;
+			from = 0;
+			if (lseek(dfd, 0, SEEK_SET) < 0) {
+				close(dfd);
+				return -1;
+			}
+		}
+	}
+	_Alignas(8) char buf[4096];
+	for (;;) {
+		long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+		if (got < 0) {
+			close(dfd);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		for (long off = 0; off < got;) {
+			const struct procself_dirent64 *d = (const void *)(buf + off);
+			off += d->d_reclen;
+			n += d->d_name[0] != '.'; /* descriptor names are digits */
+		}
+	}
+	close(dfd);
+	return n - 1; /* dfd */
 }
 
 /* The boot time never changes: read /proc/stat (a large file) once. */

@@ -60,13 +60,15 @@ static size_t ns_hash(const char *s)
 #define NS_POS_MAX 1024
 static struct {
 	char key[NS_CACHE_KEY];
+	unsigned char len;
 	signed char match;
 } ns_pos[NS_POS_MAX];
 
-/* Is key one of the configured fields? Called with ns_cache_lock held. */
-static int ns_wanted_locked(const char *key)
+/* Is key (len bytes) one of the configured fields? Called with
+ * ns_cache_lock held. */
+static int ns_wanted_locked(const char *key, size_t len)
 {
-	size_t len = strlen(key), h = ns_hash(key);
+	size_t h = ns_hash(key);
 	if (len < NS_CACHE_KEY) {
 		for (size_t i = h;; i = (i + 1) & (NS_CACHE_SLOTS - 1)) {
 			if (!ns_cache[i].match)
@@ -91,15 +93,17 @@ static int ns_wanted_locked(const char *key)
 	return m;
 }
 
-/* ns_wanted_locked() for the key of entry number pos, through ns_pos. */
-static int ns_wanted_at(size_t pos, const char *key)
+/* ns_wanted_locked() for the key (len bytes) of entry number pos,
+ * through ns_pos. */
+static int ns_wanted_at(size_t pos, const char *key, size_t len)
 {
-	if (pos < NS_POS_MAX && ns_pos[pos].match && !strcmp(ns_pos[pos].key, key))
+	if (pos < NS_POS_MAX && ns_pos[pos].match && ns_pos[pos].len == len &&
+	    !memcmp(ns_pos[pos].key, key, len))
 		return ns_pos[pos].match > 0;
-	int m = ns_wanted_locked(key);
-	size_t len = strlen(key);
+	int m = ns_wanted_locked(key, len);
 	if (pos < NS_POS_MAX && len < NS_CACHE_KEY) {
 		memcpy(ns_pos[pos].key, key, len + 1);
+		ns_pos[pos].len = (unsigned char)len;
 		ns_pos[pos].match = m ? 1 : -1;
 	}
 	return m;
@@ -115,6 +119,7 @@ static int ns_wanted_at(size_t pos, const char *key)
 
 struct ns_proto {
 	const char *name;
+	size_t len; /* of name */
 	unsigned gen;
 	int seen_in_file; /* for snmp6, whose lines add to one protocol */
 };
@@ -123,6 +128,7 @@ struct ns_entry {
 	int proto;
 	unsigned gen;
 	const char *name, *value;
+	size_t nlen, vlen; /* their lengths */
 };
 
 struct ns_state {
@@ -136,15 +142,17 @@ struct ns_state {
 static int ns_proto(struct ns_state *st, const char *name, size_t len)
 {
 	for (int i = 0; i < st->nprotos; i++)
-		if (strlen(st->protos[i].name) == len && !memcmp(st->protos[i].name, name, len))
+		if (st->protos[i].len == len && !memcmp(st->protos[i].name, name, len))
 			return i;
 	if (st->nprotos == NETSTAT_MAX_PROTOS)
 		return -1;
-	st->protos[st->nprotos] = (struct ns_proto){ arena_strndup(st->s->arena, name, len), 0, 0 };
+	st->protos[st->nprotos] =
+		(struct ns_proto){ arena_strndup(st->s->arena, name, len), len, 0, 0 };
 	return st->nprotos++;
 }
 
-static void ns_add(struct ns_state *st, int p, const char *name, const char *value)
+static void ns_add(struct ns_state *st, int p, const char *name, size_t nlen,
+		   const char *value, size_t vlen)
 {
 	if (st->n == st->cap) { /* not after ns_count_pairs(); kept for safety */
 		size_t cap = st->cap ? st->cap * 2 : 512;
@@ -154,7 +162,7 @@ static void ns_add(struct ns_state *st, int p, const char *name, const char *val
 		st->e = e;
 		st->cap = cap;
 	}
-	st->e[st->n++] = (struct ns_entry){ p, st->protos[p].gen, name, value };
+	st->e[st->n++] = (struct ns_entry){ p, st->protos[p].gen, name, value, nlen, vlen };
 }
 
 /* Fields split at single spaces, as Go's strings.Split(line, " ") splits:
@@ -167,16 +175,15 @@ static size_t ns_nfields(const char *line)
 	return n;
 }
 
-/* The next field of *p (NUL-terminated in place). */
-static char *ns_field(char **p)
+/* The next field of *p (NUL-terminated in place); its length in *len. */
+static char *ns_field(char **p, size_t *len)
 {
-	char *f = *p, *sp = strchr(f, ' ');
-	if (sp) {
-		*sp = 0;
-		*p = sp + 1;
-	} else {
-		*p = f + strlen(f);
-	}
+	char *f = *p, *e = f;
+	while (*e && *e != ' ')
+		e++;
+	*len = (size_t)(e - f);
+	*p = *e ? e + 1 : e;
+	*e = 0;
 	return f;
 }
 
@@ -220,15 +227,17 @@ static void ns_parse_pairs(struct ns_state *st, char *text)
 		size_t nn = ns_nfields(hdr);
 		if (nn != ns_nfields(vline))
 			continue;
-		char *proto = ns_field(&hdr);
-		int p = ns_proto(st, proto, strlen(proto) - 1); /* drop the ':' */
+		size_t plen, nlen, vlen;
+		char *proto = ns_field(&hdr, &plen);
+		int p = ns_proto(st, proto, plen - 1); /* drop the ':' */
 		if (p < 0)
 			continue;
-		ns_field(&vline);
+		ns_field(&vline, &vlen);
 		st->protos[p].gen++;
 		for (size_t i = 1; i < nn; i++) {
-			char *name = ns_field(&hdr);
-			ns_add(st, p, name, ns_field(&vline));
+			char *name = ns_field(&hdr, &nlen);
+			char *value = ns_field(&vline, &vlen);
+			ns_add(st, p, name, nlen, value, vlen);
 		}
 	}
 }
@@ -254,8 +263,21 @@ static void ns_parse_snmp6(struct ns_state *st, char *text)
 			st->protos[p].seen_in_file = 1;
 			st->protos[p].gen++;
 		}
-		ns_add(st, p, six + 1, f[1]);
+		ns_add(st, p, six + 1, strlen(six + 1), f[1], strlen(f[1]));
 	}
+}
+
+/* Append p (l bytes) to out, which holds n bytes and has room for cap
+ * with its NUL; what does not fit is cut, as cat_str() cuts. Returns the
+ * new length. */
+static size_t ns_cat(char *out, size_t cap, size_t n, const char *p, size_t l)
+{
+	if (l > cap - 1 - n)
+		l = cap - 1 - n;
+	memcpy(out + n, p, l);
+	n += l;
+	out[n] = 0;
+	return n;
 }
 
 int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
@@ -284,16 +306,23 @@ int netstat_parse(struct scrape *s, char *netstat, char *snmp, char *snmp6,
 		/* "node_netstat_" + key: the key is built in place. */
 		char name[300], help[300];
 		char *key = name + 13;
+		const struct ns_proto *pr = &st->protos[e->proto];
 		memcpy(name, "node_netstat_", 13);
-		cat_str(key, sizeof name - 13, st->protos[e->proto].name, "_", e->name, NULL);
-		if (filter == &netstat_filter ? !ns_wanted_at(i, key)
+		size_t klen = ns_cat(key, sizeof name - 13, 0, pr->name, pr->len);
+		klen = ns_cat(key, sizeof name - 13, klen, "_", 1);
+		klen = ns_cat(key, sizeof name - 13, klen, e->name, e->nlen);
+		if (filter == &netstat_filter ? !ns_wanted_at(i, key, klen)
 					       : filter && dev_filter_ignored(filter, key))
 			continue;
 		double v;
-		if (goconv_parse_float(e->value, strlen(e->value), &v) != 0)
+		if (goconv_parse_float(e->value, e->vlen, &v) != 0)
 			continue; /* node_exporter fails the collector on a bad value */
-		cat_str(help, sizeof help, "Kernel network statistic ", st->protos[e->proto].name,
-			" ", e->name, " from /proc/net.", NULL);
+		static const char h0[] = "Kernel network statistic ", h1[] = " from /proc/net.";
+		size_t hlen = ns_cat(help, sizeof help, 0, h0, sizeof h0 - 1);
+		hlen = ns_cat(help, sizeof help, hlen, pr->name, pr->len);
+		hlen = ns_cat(help, sizeof help, hlen, " ", 1);
+		hlen = ns_cat(help, sizeof help, hlen, e->name, e->nlen);
+		ns_cat(help, sizeof help, hlen, h1, sizeof h1 - 1);
 		mset_untyped(s->ms, name, help, v, NULL);
 	}
 	if (filter == &netstat_filter)
