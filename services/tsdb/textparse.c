@@ -1,6 +1,7 @@
 /* textparse.c - the iterator's common half: set-up, dispatch to the two
  * formats, label sets and exemplars built on demand, errors, numbers. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,6 +152,20 @@ const char *textparse_token_str(int t)
 	return names[t];
 }
 
+unsigned textparse_lex_next_slow(struct textparse *p)
+{
+	/* p->i was stepped already; the byte there is past the buffer or 0. */
+	for (;;) {
+		if (p->i >= p->n)
+			return 0;
+		unsigned c = textparse_byte(p, p->i);
+		if (c != 0 || !(p->state == TP_S_LVALUE || p->state == TP_S_META2 ||
+				p->state == TP_S_COMMENT))
+			return c;
+		p->i++;
+	}
+}
+
 double textparse_normal_nan(void)
 {
 	uint64_t bits = 0x7ff8000000000001ull;
@@ -169,6 +184,87 @@ static bool textparse_ieq(const unsigned char *s, const char *lit, size_t n)
 			return false;
 	}
 	return true;
+}
+
+#if FLT_EVAL_METHOD == 0
+/* 10^0 .. 10^22: every one exact in a double (5^22 < 2^53). */
+static const double textparse_pow10[23] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+#endif
+
+bool textparse_decimal_fast(const unsigned char *s, size_t n, double *out)
+{
+#if FLT_EVAL_METHOD == 0
+	size_t i = 0;
+	bool neg = false;
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		neg = s[i] == '-';
+		i++;
+	}
+	uint64_t m = 0;
+	int sig = 0;     /* significant digits in m (leading zeros skipped) */
+	int p10 = 0;     /* power of ten to apply to m */
+	bool digits = false, dot = false;
+	for (; i < n; i++) {
+		unsigned c = s[i];
+		if (c >= '0' && c <= '9') {
+			digits = true;
+			if (m == 0 && c == '0') {
+				if (dot && --p10 < -100000)
+					return false; /* absurdly many zeros */
+				continue;
+			}
+			if (++sig > 19)
+				return false;
+			m = m * 10 + (c - '0');
+			if (dot)
+				p10--;
+		} else if (c == '.' && !dot) {
+			dot = true;
+		} else {
+			break;
+		}
+	}
+	if (!digits)
+		return false;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		bool eneg = false;
+		if (i < n && (s[i] == '+' || s[i] == '-')) {
+			eneg = s[i] == '-';
+			i++;
+		}
+		if (i >= n || s[i] < '0' || s[i] > '9')
+			return false;
+		int e = 0;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (e > 10000)
+				return false; /* far out of the fast range: strtod decides */
+			e = e * 10 + (s[i] - '0');
+		}
+		p10 += eneg ? -e : e;
+	}
+	if (i != n)
+		return false;
+	double v;
+	if (m == 0)
+		v = 0.0;
+	else if (m > (UINT64_C(1) << 53) || p10 > 22 || p10 < -22)
+		return false;
+	else if (p10 >= 0)
+		v = (double)m * textparse_pow10[p10];
+	else
+		v = (double)m / textparse_pow10[-p10];
+	*out = neg ? -v : v;
+	return true;
+#else
+	(void)s;
+	(void)n;
+	(void)out;
+	return false; /* excess precision would round twice */
+#endif
 }
 
 int textparse_parse_float(struct textparse *p, const unsigned char *s, size_t n, double *out)
@@ -216,6 +312,8 @@ int textparse_parse_float(struct textparse *p, const unsigned char *s, size_t n,
 	}
 	if (i != n)
 		return -1;
+	if (textparse_decimal_fast(s, n, out))
+		return 0;
 	char small[64];
 	char *z = small;
 	if (n >= sizeof small) {

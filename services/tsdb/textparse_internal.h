@@ -53,19 +53,17 @@ static inline unsigned textparse_byte(const struct textparse *p, size_t i)
 
 /* The lexers' next(): step one byte and return it (0 at the end). Inside
  * label values, HELP text and comments NUL bytes are stepped over, as
- * Prometheus's lexers do ("Lex struggles with null bytes"). */
-static inline unsigned textparse_lex_next(struct textparse *p)
+ * Prometheus's lexers do ("Lex struggles with null bytes").
+ * textparse_lex_next_slow() (textparse.c) is the part past the end of the
+ * buffer or at a NUL byte; the common case stays inline. */
+unsigned textparse_lex_next_slow(struct textparse *p);
+
+static inline __attribute__((always_inline)) unsigned textparse_lex_next(struct textparse *p)
 {
-	p->i++;
-	for (;;) {
-		if (p->i >= p->n)
-			return 0;
-		unsigned c = textparse_byte(p, p->i);
-		if (c != 0 || !(p->state == TP_S_LVALUE || p->state == TP_S_META2 ||
-				p->state == TP_S_COMMENT))
-			return c;
-		p->i++;
-	}
+	size_t i = ++p->i;
+	if (i < p->len && p->b[i] != 0)
+		return p->b[i];
+	return textparse_lex_next_slow(p);
 }
 
 /* The entry points of the two formats (textparse_prom.c, textparse_om.c):
@@ -83,6 +81,18 @@ int textparse_fail(struct textparse *p, int code, size_t pos, const char *fmt, .
  * "inf"/"infinity" with an optional sign and "nan" in any case, overflow
  * to infinity an error. Returns 0 or -1. */
 int textparse_parse_float(struct textparse *p, const unsigned char *s, size_t n, double *out);
+
+/* The fast path of textparse_parse_float (Clinger's): s[0..n) a plain
+ * decimal (optional sign, digits with at most one '.', optional exponent)
+ * whose integer mantissa m (at most 19 significant digits, m <= 2^53)
+ * and power of ten p (|p| <= 22) make m * 10^p or m / 10^-p exact
+ * operands of one correctly rounded IEEE operation; a zero mantissa
+ * gives a signed zero. Then *out is set to the very double strtod()
+ * returns, and true is returned. Anything else (NaN/Inf spellings, more
+ * digits, larger exponents, malformed text) returns false with *out
+ * untouched: the caller falls back to strtod(). Always false where
+ * FLT_EVAL_METHOD != 0 (x87 excess precision would round twice). */
+bool textparse_decimal_fast(const unsigned char *s, size_t n, double *out);
 
 /* Is s[0..n) valid UTF-8 as Go's utf8.Valid sees it? */
 bool textparse_utf8_valid(const unsigned char *s, size_t n);
@@ -102,22 +112,22 @@ void textparse_unescape(struct buf *out, const unsigned char *s, size_t n, bool 
 
 /* Character classes of both formats' lexers: metric-name start (m) and
  * rest (md), label-name start (l) and rest (ld). */
-static inline bool textparse_is_m(unsigned c)
+static inline __attribute__((always_inline)) bool textparse_is_m(unsigned c)
 {
 	return c == ':' || c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static inline bool textparse_is_md(unsigned c)
+static inline __attribute__((always_inline)) bool textparse_is_md(unsigned c)
 {
 	return textparse_is_m(c) || (c >= '0' && c <= '9');
 }
 
-static inline bool textparse_is_l(unsigned c)
+static inline __attribute__((always_inline)) bool textparse_is_l(unsigned c)
 {
 	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static inline bool textparse_is_ld(unsigned c)
+static inline __attribute__((always_inline)) bool textparse_is_ld(unsigned c)
 {
 	return textparse_is_l(c) || (c >= '0' && c <= '9');
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../unit.h"
-#include "../../../services/tsdb/textparse.h"
+#include "../../../services/tsdb/textparse_internal.h"
 
 /* Parse s whole; returns the last code (0 at a clean end) and counts the
  * series. */
@@ -435,4 +435,139 @@ TEST(textparse_mtype_names)
 	CHECK_STR(textparse_mtype_name(TEXTPARSE_MT_UNKNOWN), "unknown");
 	CHECK_STR(textparse_mtype_name(TEXTPARSE_MT_GAUGEHISTOGRAM), "gaugehistogram");
 	CHECK_STR(textparse_strerror(TEXTPARSE_ELIMIT), "exposition exceeds a limit");
+}
+
+/* ---- the float fast path: bit-identical to strtod ---- */
+
+/* Check one decimal: the fast path, when it answers, gives strtod's bits;
+ * the full parser always does. Returns 1 when the fast path answered, 0
+ * when it fell back, -1 on a mismatch (printed). */
+static int textparse_test_fast_one(const char *s)
+{
+	size_t n = strlen(s);
+	double want = strtod(s, NULL), got = 0, full = 0;
+	struct textparse p;
+	textparse_init(&p, TEXTPARSE_PROM, "", 0, NULL, 0);
+	int rc = textparse_parse_float(&p, (const unsigned char *)s, n, &full);
+	textparse_free(&p);
+	if (rc != 0 || (!isinf(want) && memcmp(&full, &want, sizeof want) != 0)) {
+		printf("  parse_float(\"%s\") = %d, %a; strtod %a\n", s, rc, full, want);
+		return -1;
+	}
+	if (!textparse_decimal_fast((const unsigned char *)s, n, &got))
+		return 0;
+	if (memcmp(&got, &want, sizeof want) != 0) {
+		printf("  fast(\"%s\") = %a, strtod %a\n", s, got, want);
+		return -1;
+	}
+	return 1;
+}
+
+TEST(textparse_float_fast_edges)
+{
+	static const char *const fast[] = {
+		"0", "-0", "+0", "0.0", "-0.0", ".5", "5.", "0.1", "-0.1", "0.2", "0.3",
+		"1", "123456", "9007199254740992", "-9007199254740992", "1e22", "1E22",
+		"1e-22", "4.35", "123.456e3", "123.456e-3", "1.797693134862315", "0.000001",
+		"1e+5", "2.5e-3", "9007199254740991e-22", "3.14159265358979", "0e400",
+		"-0e-400", "00000000000000000000000000001", "0.0000000000000000000001",
+		"123456789012345e-3", "100", "0.5e1",
+	};
+	for (size_t k = 0; k < sizeof fast / sizeof fast[0]; k++)
+		CHECK_STR(textparse_test_fast_one(fast[k]) == 1 ? "fast" : fast[k], "fast");
+	/* Beyond the exact range: strtod decides (and the result is its). */
+	static const char *const slow[] = {
+		"9007199254740993", "18446744073709551615", "1e23", "1e-23", "5e-324",
+		"2.2250738585072014e-308", "4.9406564584124654e-324", "1.7976931348623157e308",
+		"12345678901234567890", "0.1234567890123456789012", "123e-99999999999",
+		"1e-400", "-1e-400", "2.4703282292062327e-324", "0.00000000000000000000001", "1.7976931348623157",
+		"1234567890123456789e-3",
+	};
+	for (size_t k = 0; k < sizeof slow / sizeof slow[0]; k++)
+		CHECK_STR(textparse_test_fast_one(slow[k]) == 0 ? "slow" : slow[k], "slow");
+	/* Not decimals at all: the fast path declines, the parser decides. */
+	static const char *const bad[] = {"", "+", "-", ".", "e5", "1e", "1e+", "1.2.3", "0x10",
+					  "1_0", "nan", "Inf", "-inf", "1 ", " 1", "1e5x"};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		double d = 42;
+		CHECK(!textparse_decimal_fast((const unsigned char *)bad[k], strlen(bad[k]), &d));
+		CHECK(d == 42);
+	}
+	/* Overflow is still an error (Go: "value out of range"). */
+	struct textparse p;
+	textparse_init(&p, TEXTPARSE_PROM, "", 0, NULL, 0);
+	double d = 0;
+	CHECK(textparse_parse_float(&p, (const unsigned char *)"123e99999999999", 15, &d) == -1);
+	CHECK(textparse_parse_float(&p, (const unsigned char *)"1e309", 5, &d) == -1);
+	textparse_free(&p);
+	CHECK(textparse_decimal_fast((const unsigned char *)"-0", 2, &d));
+	CHECK(d == 0 && signbit(d));
+	CHECK(textparse_decimal_fast((const unsigned char *)"+0.0e-5", 7, &d));
+	CHECK(d == 0 && !signbit(d));
+}
+
+static uint64_t textparse_test_rand(uint64_t *st)
+{
+	/* splitmix64: a fixed sequence, so a failure reproduces. */
+	uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+TEST(textparse_float_fast_random)
+{
+	uint64_t st = 20261125;
+	long fast = 0, slow = 0;
+	char s[80];
+	for (long k = 0; k < 1000000; k++) {
+		uint64_t r = textparse_test_rand(&st);
+		/* 1..20 digits, a '.' somewhere or none, sometimes an exponent
+		 * in -30..30 (so both sides of the |p| <= 22 edge are hit). */
+		int nd = 1 + (int)(r % 20), dot = (int)((r >> 5) % (nd + 2)) - 1;
+		size_t len = 0;
+		if (r & (1u << 10))
+			s[len++] = '-';
+		uint64_t dr = textparse_test_rand(&st);
+		for (int j = 0; j < nd; j++) {
+			if (j == dot)
+				s[len++] = '.';
+			if (j % 19 == 18)
+				dr = textparse_test_rand(&st);
+			s[len++] = (char)('0' + dr % 10);
+			dr /= 10;
+		}
+		if (dot == nd)
+			s[len++] = '.';
+		if (r & (1u << 11))
+			len += (size_t)snprintf(s + len, sizeof s - len, "e%d", (int)((r >> 16) % 61) - 30);
+		s[len] = 0;
+		int rc = textparse_test_fast_one(s);
+		CHECK(rc >= 0);
+		if (rc)
+			fast++;
+		else
+			slow++;
+	}
+	/* Both paths were exercised, the fast one mostly. */
+	CHECK(fast > 500000 && slow > 10000);
+}
+
+TEST(textparse_float_fast_doubles)
+{
+	/* Shortest and %.17g spellings of random doubles across the range. */
+	uint64_t st = 7;
+	char s[64];
+	for (long k = 0; k < 200000; k++) {
+		uint64_t bits = textparse_test_rand(&st);
+		double d;
+		memcpy(&d, &bits, sizeof d);
+		if (!isfinite(d))
+			continue;
+		snprintf(s, sizeof s, k & 1 ? "%.17g" : "%.15g", d);
+		CHECK(textparse_test_fast_one(s) >= 0);
+		/* Small integers and short decimals, as exporters write them. */
+		snprintf(s, sizeof s, "%.*f", (int)(bits % 7), (double)(bits >> 40) / 1000.0);
+		CHECK(textparse_test_fast_one(s) >= 0);
+	}
 }
