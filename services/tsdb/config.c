@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/utf8.h"
 #include "config_internal.h"
 #include "target.h"
 
@@ -122,37 +123,7 @@ int cfg_get_int(struct cfg_ctx *x, const struct yamlconf_node *map, const char *
 
 int cfg_valid_utf8(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		int n;
-		uint32_t c;
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			c = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			c = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			c = *p & 0x07;
-		} else {
-			return 0;
-		}
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
+	return utf8_valid(s, strlen(s));
 }
 
 /* ---- durations and sizes ---- */

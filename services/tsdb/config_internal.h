@@ -83,7 +83,7 @@ int cfg_get_bool(struct cfg_ctx *x, const struct yamlconf_node *map, const char 
 int cfg_get_int(struct cfg_ctx *x, const struct yamlconf_node *map, const char *key,
 		int64_t min, int64_t max, int64_t *out);
 
-/* Is s valid UTF-8? */
+/* Is s valid UTF-8 (utf8_valid() over the NUL-terminated string)? */
 int cfg_valid_utf8(const char *s);
 
 #endif

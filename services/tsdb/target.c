@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/utf8.h"
 #include "../../lib/yamlconf.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -38,41 +39,6 @@ static int split_host_port_ok(const char *s)
 		if (*p == ':' || *p == '[' || *p == ']')
 			return 0;
 	return strchr(colon + 1, '[') == NULL && strchr(colon + 1, ']') == NULL;
-}
-
-static int valid_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		int n;
-		uint32_t c;
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			c = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			c = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			c = *p & 0x07;
-		} else {
-			return 0;
-		}
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
 }
 
 static int fail(struct target_result *out, const char *msg)
@@ -188,7 +154,7 @@ int target_populate(const struct prom_scrape_config *sc, const struct labels *gr
 	labels_builder_finish(&b, a, &res);
 	labels_builder_free(&b);
 	for (size_t i = 0; i < res.n; i++)
-		if (!valid_utf8(res.v[i].value))
+		if (!utf8_valid(res.v[i].value, strlen(res.v[i].value)))
 			return fail(out, arena_printf(a, "invalid label value for \"%s\": \"%s\"",
 						      res.v[i].name, res.v[i].value));
 	out->labels = res;
