@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void jsonw_init(struct jsonw *w, struct buf *out)
 {
 	memset(w, 0, sizeof *w);
@@ -93,39 +95,6 @@ void jsonw_key(struct jsonw *w, const char *s)
 	jsonw_keyn(w, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when the
- * bytes there are not valid UTF-8 (overlong forms, surrogates and code
- * points above U+10FFFF are invalid, as Go's utf8.DecodeRune says). */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		len = 2, min = 0x80, c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3, min = 0x800, c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4, min = 0x10000, c &= 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 void jsonw_quote(struct buf *out, const char *str, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -140,8 +109,8 @@ void jsonw_quote(struct buf *out, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		unsigned cp = 0;
-		size_t l = c < 0x80 ? 1 : utf8_len(s + i, len - i, &cp);
+		uint32_t cp = 0;
+		size_t l = c < 0x80 ? 1 : utf8_decode(s + i, len - i, &cp);
 		if (c >= 0x80 && l > 0 && cp != 0x2028 && cp != 0x2029) {
 			i += l;
 			continue;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "utf8.h"
+
 const char *labels_get(const struct labels *l, const char *name)
 {
 	size_t lo = 0, hi = l->n;
@@ -130,40 +132,6 @@ int labels_from_pairs(struct arena *a, const char *const *names, const char *con
 }
 
 /* ---- quoting (Go's strconv.Quote) ---- */
-
-/* Decode one UTF-8 sequence at s (n bytes left). Returns its length and the
- * rune in *r, or 0 for an invalid sequence (Go's rules: no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *r)
-{
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*r = c;
-		return 1;
-	}
-	size_t len;
-	uint32_t min, v;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, min = 0x80, v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, min = 0x800, v = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, min = 0x10000, v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*r = v;
-	return len;
-}
 
 /* An approximation of Go's unicode.IsPrint for runes >= 0x80 without the
  * Unicode tables: C1 controls, the soft hyphen, line/paragraph separators,
