@@ -156,6 +156,19 @@ bool labels_matcher_matches(const struct labels_matcher *m, const char *value);
 /* Does m match the empty value (and so series that lack the label)? */
 bool labels_matcher_matches_empty(const struct labels_matcher *m);
 
+/* Go's Regexp.ExpandString, as relabel "replace" and PromQL label_replace
+ * use it: append tmpl to out with $n, ${n}, $name and ${name} replaced by
+ * the text of that group of the match of m's regex against subject; $$ is
+ * one '$'; a '$' not followed by a well-formed reference is kept as text;
+ * a group that does not exist or did not take part expands to nothing.
+ * Names are taken as Go does: letters, digits, '_' (bytes >= 0x80 count as
+ * letters). m is a compiled LABELS_MATCH_RE/NRE matcher; ov holds npairs
+ * (start, end) byte offset pairs into subject, as PCRE2's ovector (unset
+ * groups: start == ~(size_t)0). Nothing is kept; out grows (buf.h). */
+void labels_matcher_expand(const struct labels_matcher *m, const char *tmpl,
+			   const char *subject, const size_t *ov, size_t npairs,
+			   struct buf *out);
+
 /* Append m as Prometheus prints it: name="value" with the operator of its
  * type, value quoted with Go's strconv.Quote rules. */
 void labels_matcher_format(const struct labels_matcher *m, struct buf *out);

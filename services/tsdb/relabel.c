@@ -224,67 +224,6 @@ static int match_groups(const struct relabel_config *rc, const char *s, size_t l
 	return (int)ncap + 1;
 }
 
-/* Go's regexp.Expand: append template to out, with $n / ${n} / $name /
- * ${name} replaced by the groups of src. */
-static void expand(const struct relabel_config *rc, const char *tmpl, const char *src,
-		   const PCRE2_SIZE *ov, int ngroups, struct buf *out)
-{
-	const char *t = tmpl;
-	for (;;) {
-		const char *d = strchr(t, '$');
-		if (!d)
-			break;
-		buf_put(out, t, (size_t)(d - t));
-		t = d + 1;
-		if (*t == '$') {
-			buf_putc(out, '$');
-			t++;
-			continue;
-		}
-		const char *p = t;
-		int brace = 0;
-		if (*p == '{') {
-			brace = 1;
-			p++;
-		}
-		const char *name = p;
-		/* Go accepts Unicode letters and digits: bytes of multi-byte
-		 * UTF-8 sequences are taken as such here. */
-		while (*p && (is_word((unsigned char)*p) || (unsigned char)*p >= 0x80))
-			p++;
-		size_t nlen = (size_t)(p - name);
-		if (nlen == 0 || (brace && *p != '}')) {
-			buf_putc(out, '$'); /* malformed: the $ is literal text */
-			continue;
-		}
-		t = brace ? p + 1 : p;
-		long num = 0;
-		for (size_t i = 0; i < nlen; i++) {
-			if (name[i] < '0' || name[i] > '9' || num >= 100000000) {
-				num = -1;
-				break;
-			}
-			num = num * 10 + (name[i] - '0');
-		}
-		if (name[0] == '0' && nlen > 1)
-			num = -1;
-		if (num < 0) {
-			char nm[128];
-			if (nlen >= sizeof nm)
-				continue;
-			memcpy(nm, name, nlen);
-			nm[nlen] = 0;
-			int n = pcre2_substring_number_from_name(rc->re.re, (PCRE2_SPTR)nm);
-			if (n <= 0)
-				continue;
-			num = n;
-		}
-		if (num < ngroups && ov[2 * num] != PCRE2_UNSET)
-			buf_put(out, src + ov[2 * num], ov[2 * num + 1] - ov[2 * num]);
-	}
-	buf_puts(out, t);
-}
-
 /* ---- case mapping (Go's strings.ToLower/ToUpper, per code point) ----
  * The C library's towlower() depends on the locale (glibc's "C" locale maps
  * ASCII only), so the common alphabets are mapped here: ASCII, Latin-1,
@@ -530,7 +469,7 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 		if (ng == 0)
 			return 1;
 		buf_reset(tmp);
-		expand(rc, rc->target_label, val->p, ov, ng, tmp);
+		labels_matcher_expand(&rc->re, rc->target_label, val->p, ov, (size_t)ng, tmp);
 		if (!tmp->p || !labels_valid_name(tmp->p)) {
 			labels_builder_del(b, rc->target_label);
 			return 1;
@@ -540,7 +479,7 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 		/* ov points into per-thread match data: expand again only after
 		 * nothing else has matched. */
 		ng = match_groups(rc, val->p, val->len, &ov);
-		expand(rc, rc->replacement, val->p, ov, ng, tmp);
+		labels_matcher_expand(&rc->re, rc->replacement, val->p, ov, (size_t)ng, tmp);
 		if (!tmp->p || tmp->len == 0) {
 			labels_builder_del(b, rc->target_label);
 			return 1;
@@ -572,7 +511,7 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 			if (ng == 0)
 				continue;
 			buf_reset(tmp);
-			expand(rc, rc->replacement, nm, ov, ng, tmp);
+			labels_matcher_expand(&rc->re, rc->replacement, nm, ov, (size_t)ng, tmp);
 			if (!tmp->p || tmp->len == 0)
 				continue; /* no name to write to */
 			if (labels_builder_set(b, arena_strndup(a, tmp->p, tmp->len),

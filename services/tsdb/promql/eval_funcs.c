@@ -217,68 +217,6 @@ struct replace_ctx {
 	pcre2_match_data *md;
 };
 
-static bool tmpl_name_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c >= 0x80;
-}
-
-/* Go's Regexp.ExpandString: $1, ${1}, $name, ${name}, $$. */
-static void expand_template(struct buf *out, const char *tmpl, const char *subject,
-			    const pcre2_code *re, const PCRE2_SIZE *ov, uint32_t novec)
-{
-	for (const char *p = tmpl; *p;) {
-		if (*p != '$') {
-			buf_putc(out, *p++);
-			continue;
-		}
-		if (p[1] == '$') {
-			buf_putc(out, '$');
-			p += 2;
-			continue;
-		}
-		const char *q = p + 1;
-		bool brace = false;
-		if (*q == '{') {
-			brace = true;
-			q++;
-		}
-		const char *name = q;
-		while (*q && tmpl_name_char((unsigned char)*q))
-			q++;
-		size_t nlen = (size_t)(q - name);
-		if (nlen == 0 || (brace && *q != '}')) {
-			buf_putc(out, '$'); /* malformed: the $ is literal */
-			p++;
-			continue;
-		}
-		if (brace)
-			q++;
-		long num = 0;
-		for (size_t i = 0; i < nlen; i++) {
-			if (name[i] < '0' || name[i] > '9' || num >= 100000000) {
-				num = -1;
-				break;
-			}
-			num = num * 10 + (name[i] - '0');
-		}
-		if (name[0] == '0' && nlen > 1)
-			num = -1;
-		if (num < 0) {
-			char nm[256];
-			if (nlen < sizeof nm) {
-				memcpy(nm, name, nlen);
-				nm[nlen] = 0;
-				int g = pcre2_substring_number_from_name(re, (PCRE2_SPTR)nm);
-				num = g > 0 ? g : -1;
-			}
-		}
-		if (num >= 0 && (uint32_t)num < novec && ov[2 * num] != PCRE2_UNSET)
-			buf_put(out, subject + ov[2 * num], ov[2 * num + 1] - ov[2 * num]);
-		p = q;
-	}
-}
-
 static struct labels replace_labels(struct ev *ev, struct replace_ctx *rc,
 				    struct labels_builder *lb, const struct labels *metric)
 {
@@ -292,8 +230,8 @@ static struct labels replace_labels(struct ev *ev, struct replace_ctx *rc,
 	int r = pcre2_match(re, (PCRE2_SPTR)sv, strlen(sv), 0, 0, rc->md, NULL);
 	if (r < 0)
 		return *metric;
-	expand_template(&b, rc->repl, sv, re, pcre2_get_ovector_pointer(rc->md),
-			pcre2_get_ovector_count(rc->md));
+	labels_matcher_expand(&rc->m, rc->repl, sv, pcre2_get_ovector_pointer(rc->md),
+			      pcre2_get_ovector_count(rc->md), &b);
 	labels_builder_reset(lb, metric);
 	labels_builder_del(lb, rc->dst);
 	if (b.len)

@@ -268,6 +268,74 @@ int labels_matcher_init(struct labels_matcher *m, struct arena *a, enum labels_m
 	return 0;
 }
 
+/* A byte of a template group name: Go takes Unicode letters and digits and
+ * '_'; the bytes of multi-byte UTF-8 sequences are taken as such here. */
+static bool tmpl_name_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c >= 0x80;
+}
+
+void labels_matcher_expand(const struct labels_matcher *m, const char *tmpl,
+			   const char *subject, const size_t *ov, size_t npairs,
+			   struct buf *out)
+{
+	const char *t = tmpl;
+	for (;;) {
+		const char *d = strchr(t, '$');
+		if (!d)
+			break;
+		buf_put(out, t, (size_t)(d - t));
+		t = d + 1;
+		if (*t == '$') {
+			buf_putc(out, '$');
+			t++;
+			continue;
+		}
+		const char *p = t;
+		bool brace = false;
+		if (*p == '{') {
+			brace = true;
+			p++;
+		}
+		const char *name = p;
+		while (*p && tmpl_name_byte((unsigned char)*p))
+			p++;
+		size_t nlen = (size_t)(p - name);
+		if (nlen == 0 || (brace && *p != '}')) {
+			buf_putc(out, '$'); /* malformed: the $ is literal text */
+			continue;
+		}
+		t = brace ? p + 1 : p;
+		/* A number (no leading zero, Go stops at 1e8) is a group index,
+		 * anything else a group name. */
+		long num = 0;
+		for (size_t i = 0; i < nlen; i++) {
+			if (name[i] < '0' || name[i] > '9' || num >= 100000000) {
+				num = -1;
+				break;
+			}
+			num = num * 10 + (name[i] - '0');
+		}
+		if (name[0] == '0' && nlen > 1)
+			num = -1;
+		if (num < 0) {
+			char nm[256];
+			if (nlen >= sizeof nm || !m->re)
+				continue;
+			memcpy(nm, name, nlen);
+			nm[nlen] = 0;
+			int g = pcre2_substring_number_from_name(m->re, (PCRE2_SPTR)nm);
+			if (g <= 0)
+				continue;
+			num = g;
+		}
+		if ((size_t)num < npairs && ov[2 * num] != PCRE2_UNSET)
+			buf_put(out, subject + ov[2 * num], ov[2 * num + 1] - ov[2 * num]);
+	}
+	buf_puts(out, t);
+}
+
 /* Per-thread match scratch: PCRE2 keeps its backtracking frames in the
  * match data, so one block per thread serves every matcher. */
 static pthread_key_t md_key;

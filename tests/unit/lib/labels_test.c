@@ -1,4 +1,7 @@
 /* Tests of lib/labels.c and the matchers (services/tsdb/promql/labels_matcher.c). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "../../../lib/labels.h"
 #include "../unit.h"
 
@@ -250,5 +253,42 @@ TEST(labels_matcher_no_catastrophic_backtracking)
 	CHECK(!re_ok(&a, "(a+)+b", s));
 	CHECK(!re_ok(&a, "(a|aa)*b", s));
 	CHECK(re_ok(&a, "(a+)+!", s));
+	arena_free(&a);
+}
+
+/* Expand tmpl against the match of re on subject (which must match). */
+static const char *expand(struct arena *a, struct buf *b, const char *re, const char *subject,
+			  const char *tmpl)
+{
+	struct labels_matcher m;
+	if (labels_matcher_init(&m, a, LABELS_MATCH_RE, "x", re, NULL) != 0)
+		abort();
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(m.re, NULL);
+	if (pcre2_match(m.re, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md, NULL) < 0)
+		abort();
+	buf_reset(b);
+	labels_matcher_expand(&m, tmpl, subject, pcre2_get_ovector_pointer(md),
+			      pcre2_get_ovector_count(md), b);
+	pcre2_match_data_free(md);
+	return b->len ? b->p : "";
+}
+
+TEST(labels_matcher_expand_like_go)
+{
+	struct arena a = ARENA_INIT;
+	struct buf b = BUF_INIT;
+	const char *re = "(?P<host>[a-z]+):(\\d+)(x)?";
+	CHECK_STR(expand(&a, &b, re, "web:80", "$1"), "web");
+	CHECK_STR(expand(&a, &b, re, "web:80", "${2}/$host"), "80/web");
+	CHECK_STR(expand(&a, &b, re, "web:80", "${host}_$0"), "web_web:80");
+	CHECK_STR(expand(&a, &b, re, "web:80", "$$1 $"), "$1 $");
+	/* $1x is the group named "1x" (absent): empty, as Go */
+	CHECK_STR(expand(&a, &b, re, "web:80", "[$1x]"), "[]");
+	/* unset, out-of-range, leading-zero and unknown names expand to nothing */
+	CHECK_STR(expand(&a, &b, re, "web:80", "<$3|$9|$01|$nope>"), "<|||>");
+	/* malformed references keep the '$' */
+	CHECK_STR(expand(&a, &b, re, "web:80", "${1 $- ${}"), "${1 $- ${}");
+	CHECK_STR(expand(&a, &b, re, "web:80", "no refs"), "no refs");
+	buf_free(&b);
 	arena_free(&a);
 }
