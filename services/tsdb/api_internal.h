@@ -16,6 +16,10 @@ void api_write_value(struct jsonw *w, const struct promql_value *v);
  * -1 after answering bad_data. */
 int api_time_param(struct httpd_req *req, const struct api_params *p, const char *name,
 		   int64_t def, int64_t *out);
+/* api_params_parse() for a JSON API handler: on failure answers
+ * bad_data "error parsing form values: ..." (or nothing more when the
+ * body reader already answered). Returns 0, or -1 after answering. */
+int api_form_params(struct httpd_req *req, struct api_params *p);
 
 /* api_series.c */
 void api_handle_series(struct httpd_req *req, void *ctx);

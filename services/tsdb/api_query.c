@@ -89,6 +89,19 @@ void api_write_value(struct jsonw *w, const struct promql_value *v)
 
 /* The time parameter name, or def when absent. Returns 0, or -1 after
  * answering bad_data. */
+int api_form_params(struct httpd_req *req, struct api_params *p)
+{
+	char err[256];
+	int rc = api_params_parse(req, p, err, sizeof err);
+	if (rc == -2)
+		return -1;
+	if (rc != 0) {
+		api_errorf(req, API_ERR_BAD_DATA, "error parsing form values: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int api_time_param(struct httpd_req *req, const struct api_params *p, const char *name,
 		   int64_t def, int64_t *out)
 {
@@ -230,14 +243,8 @@ void api_handle_query(struct httpd_req *req, void *ctx)
 {
 	struct api *api = ctx;
 	struct api_params p;
-	char err[256];
-	int rc = api_params_parse(req, &p, err, sizeof err);
-	if (rc == -2)
+	if (api_form_params(req, &p) != 0)
 		return;
-	if (rc != 0) {
-		api_errorf(req, API_ERR_BAD_DATA, "error parsing form values: %s", err);
-		return;
-	}
 	int64_t t;
 	if (api_time_param(req, &p, "time", api_now_ms(), &t) != 0)
 		return;
@@ -254,14 +261,8 @@ void api_handle_query_range(struct httpd_req *req, void *ctx)
 {
 	struct api *api = ctx;
 	struct api_params p;
-	char err[256];
-	int rc = api_params_parse(req, &p, err, sizeof err);
-	if (rc == -2)
+	if (api_form_params(req, &p) != 0)
 		return;
-	if (rc != 0) {
-		api_errorf(req, API_ERR_BAD_DATA, "error parsing form values: %s", err);
-		return;
-	}
 	static const char *const names[] = { "start", "end" };
 	int64_t se[2];
 	for (int i = 0; i < 2; i++) {
@@ -280,6 +281,7 @@ void api_handle_query_range(struct httpd_req *req, void *ctx)
 		return;
 	}
 	int64_t step;
+	char err[256];
 	const char *st = api_param(&p, "step");
 	if (api_parse_duration(st ? st : "", &step, err, sizeof err) != 0) {
 		api_errorf(req, API_ERR_BAD_DATA, "invalid parameter \"step\": %s", err);
@@ -314,14 +316,8 @@ void api_handle_query_exemplars(struct httpd_req *req, void *ctx)
 {
 	(void)ctx;
 	struct api_params p;
-	char err[256];
-	int rc = api_params_parse(req, &p, err, sizeof err);
-	if (rc == -2)
+	if (api_form_params(req, &p) != 0)
 		return;
-	if (rc != 0) {
-		api_errorf(req, API_ERR_BAD_DATA, "error parsing form values: %s", err);
-		return;
-	}
 	int64_t start, end;
 	if (api_time_param(req, &p, "start", INT64_MIN / 2, &start) != 0 ||
 	    api_time_param(req, &p, "end", INT64_MAX / 2, &end) != 0)

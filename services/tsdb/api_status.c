@@ -266,14 +266,8 @@ static void rules(struct api *api, struct jsonw *w)
 void api_handle_rules(struct httpd_req *req, void *ctx)
 {
 	struct api_params p;
-	char err[256];
-	int rc = api_params_parse(req, &p, err, sizeof err);
-	if (rc == -2)
+	if (api_form_params(req, &p) != 0)
 		return;
-	if (rc != 0) {
-		api_errorf(req, API_ERR_BAD_DATA, "error parsing form values: %s", err);
-		return;
-	}
 	const char *type = api_param(&p, "type");
 	if (type && *type && strcmp(type, "alert") && strcmp(type, "record")) {
 		struct buf q = BUF_INIT;
