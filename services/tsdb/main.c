@@ -200,20 +200,30 @@ static int targets_json(void *ctx, struct httpd_req *req, struct jsonw *w)
 	return 0;
 }
 
-static int metadata_json(void *ctx, struct httpd_req *req, struct jsonw *w)
+/* The "limit" parameter of the metadata endpoints: -1 (no limit) when
+ * absent or empty. Returns 0, or -1 after answering bad_data. */
+static int limit_param(struct httpd_req *req, long *out)
 {
-	(void)ctx;
-	const char *metric = httpd_query(req, "metric");
 	const char *lim = httpd_query(req, "limit");
-	long limit = -1;
+	*out = -1;
 	if (lim && *lim) {
 		char *end;
-		limit = strtol(lim, &end, 10);
+		*out = strtol(lim, &end, 10);
 		if (*end) {
 			api_error(req, API_ERR_BAD_DATA, "limit must be a number");
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int metadata_json(void *ctx, struct httpd_req *req, struct jsonw *w)
+{
+	(void)ctx;
+	const char *metric = httpd_query(req, "metric");
+	long limit;
+	if (limit_param(req, &limit) != 0)
+		return -1;
 	struct scrape_metadata *md;
 	size_t n;
 	int rc = scrape_manager_metadata(scraper, &req->arena, metric, limit, &md, &n);
@@ -237,17 +247,10 @@ static int target_metadata_json(void *ctx, struct httpd_req *req, struct jsonw *
 {
 	(void)ctx;
 	const char *metric = httpd_query(req, "metric");
-	const char *lim = httpd_query(req, "limit");
 	const char *match = httpd_query(req, "match_target");
-	long limit = -1;
-	if (lim && *lim) {
-		char *end;
-		limit = strtol(lim, &end, 10);
-		if (*end) {
-			api_error(req, API_ERR_BAD_DATA, "limit must be a number");
-			return -1;
-		}
-	}
+	long limit;
+	if (limit_param(req, &limit) != 0)
+		return -1;
 	struct api_matcher_set *set = NULL;
 	if (match && *match) {
 		struct promql_node *n;
