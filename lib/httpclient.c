@@ -480,12 +480,14 @@ static int wait_fd(struct waiter *w, int fd, short events)
 	}
 }
 
-/* Raw reads and writes on the socket with the waiter's limits. Return
- * bytes (> 0), 0 at EOF (reads), or -1 with w->fail set. */
-static int raw_read(struct waiter *w, int fd, unsigned char *b, size_t len)
+/* Raw reads and writes on the socket with the waiter's limits: one
+ * read(2) (ev POLLIN, into b) or send(2) (ev POLLOUT, from b), retried on
+ * EINTR and after waiting for readiness on EAGAIN. Return bytes (> 0),
+ * 0 at EOF (reads), or -1 with w->fail set. */
+static int raw_io(struct waiter *w, int fd, unsigned char *b, size_t len, short ev)
 {
 	for (;;) {
-		ssize_t r = read(fd, b, len);
+		ssize_t r = ev == POLLIN ? read(fd, b, len) : send(fd, b, len, MSG_NOSIGNAL);
 		if (r >= 0)
 			return (int)r;
 		if (errno == EINTR)
@@ -495,7 +497,7 @@ static int raw_read(struct waiter *w, int fd, unsigned char *b, size_t len)
 			w->fail = HTTP_ERR_IO;
 			return -1;
 		}
-		int e = wait_fd(w, fd, POLLIN);
+		int e = wait_fd(w, fd, ev);
 		if (e) {
 			w->fail = e;
 			return -1;
@@ -503,25 +505,14 @@ static int raw_read(struct waiter *w, int fd, unsigned char *b, size_t len)
 	}
 }
 
+static int raw_read(struct waiter *w, int fd, unsigned char *b, size_t len)
+{
+	return raw_io(w, fd, b, len, POLLIN);
+}
+
 static int raw_write(struct waiter *w, int fd, const unsigned char *b, size_t len)
 {
-	for (;;) {
-		ssize_t r = send(fd, b, len, MSG_NOSIGNAL);
-		if (r >= 0)
-			return (int)r;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			w->sys_errno = errno;
-			w->fail = HTTP_ERR_IO;
-			return -1;
-		}
-		int e = wait_fd(w, fd, POLLOUT);
-		if (e) {
-			w->fail = e;
-			return -1;
-		}
-	}
+	return raw_io(w, fd, (unsigned char *)b, len, POLLOUT); /* send() only reads b */
 }
 
 static int tls_low_read(void *ctx, unsigned char *b, size_t len)
