@@ -211,25 +211,10 @@ static int shortest_digits(double v, char d[24], int *e)
 	return n;
 }
 
-void jsonw_format_float_f(struct buf *out, double v)
+/* Go's 'f' and 'e' layouts of the shortest digits d[0..n) (see
+ * shortest_digits), after the sign. */
+static void put_f(struct buf *out, const char *d, int n, int e)
 {
-	if (isnan(v)) {
-		buf_puts(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		buf_puts(out, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	if (v == 0) {
-		buf_puts(out, signbit(v) ? "-0" : "0");
-		return;
-	}
-	char d[24];
-	int e;
-	int n = shortest_digits(v, d, &e);
-	if (v < 0)
-		buf_putc(out, '-');
 	if (e <= 0) {
 		buf_puts(out, "0.");
 		for (int i = 0; i < -e; i++)
@@ -246,11 +231,41 @@ void jsonw_format_float_f(struct buf *out, double v)
 	}
 }
 
-void jsonw_format_float_e(struct buf *out, double v)
+static void put_e(struct buf *out, const char *d, int n, int e)
 {
-	if (isnan(v) || isinf(v) || v == 0) {
-		jsonw_format_float_f(out, v);
-		if (v == 0)
+	buf_putc(out, d[0]);
+	if (n > 1) {
+		buf_putc(out, '.');
+		buf_put(out, d + 1, (size_t)(n - 1));
+	}
+	int x = e - 1;
+	buf_printf(out, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+}
+
+/* NaN, infinities and zeros as Go prints them in every format but 'e'.
+ * Returns true when v was one of them (and is written). */
+static bool put_special(struct buf *out, double v)
+{
+	if (isnan(v)) {
+		buf_puts(out, "NaN");
+		return true;
+	}
+	if (isinf(v)) {
+		buf_puts(out, v > 0 ? "+Inf" : "-Inf");
+		return true;
+	}
+	if (v == 0) {
+		buf_puts(out, signbit(v) ? "-0" : "0");
+		return true;
+	}
+	return false;
+}
+
+/* fmt: 'f', 'e' or 'g' (Go's FormatFloat(v, fmt, -1, 64)). */
+static void format_float(struct buf *out, double v, char fmt)
+{
+	if (put_special(out, v)) {
+		if (v == 0 && fmt == 'e')
 			buf_puts(out, "e+00");
 		return;
 	}
@@ -259,13 +274,26 @@ void jsonw_format_float_e(struct buf *out, double v)
 	int n = shortest_digits(v, d, &e);
 	if (v < 0)
 		buf_putc(out, '-');
-	buf_putc(out, d[0]);
-	if (n > 1) {
-		buf_putc(out, '.');
-		buf_put(out, d + 1, (size_t)(n - 1));
-	}
-	int x = e - 1;
-	buf_printf(out, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+	/* 'g' with shortest digits: 'e' when the exponent is < -4 or >= 6 */
+	if (fmt == 'e' || (fmt == 'g' && (e - 1 < -4 || e - 1 >= 6)))
+		put_e(out, d, n, e);
+	else
+		put_f(out, d, n, e);
+}
+
+void jsonw_format_float_f(struct buf *out, double v)
+{
+	format_float(out, v, 'f');
+}
+
+void jsonw_format_float_e(struct buf *out, double v)
+{
+	format_float(out, v, 'e');
+}
+
+void jsonw_format_float_g(struct buf *out, double v)
+{
+	format_float(out, v, 'g');
 }
 
 void jsonw_double(struct jsonw *w, double v)

@@ -87,5 +87,9 @@ void jsonw_format_float_f(struct buf *out, double v);
 /* Append Go's strconv.FormatFloat(v, 'e', -1, 64): shortest digits, an
  * exponent of at least two digits ("1e-07", "1.5e+300"). */
 void jsonw_format_float_e(struct buf *out, double v);
+/* Append Go's strconv.FormatFloat(v, 'g', -1, 64), which is also fmt's %v:
+ * shortest digits, the 'e' form when the decimal exponent is below -4 or
+ * at least 6 ("1e+06", "123456", "1.5e-05"), else the 'f' form. */
+void jsonw_format_float_g(struct buf *out, double v);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../../lib/jsonw.h"
 #include "parse.h"
 
 const char *promql_op_str(enum promql_op op)
@@ -112,62 +113,7 @@ void promql_format_duration(int64_t ms, struct buf *out)
  * exponent is below -4 or 6 and above ("1e+06", "123456", "1.5e-05"). */
 void promql_format_float(double v, struct buf *out)
 {
-	if (isnan(v)) {
-		buf_puts(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		buf_puts(out, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	if (v == 0) {
-		buf_puts(out, signbit(v) ? "-0" : "0");
-		return;
-	}
-	char tmp[40];
-	int prec;
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	/* tmp is [-]d[.ddd]e[+-]xx: split into digits and exponent. */
-	char digits[24];
-	size_t nd = 0;
-	const char *c = tmp;
-	bool neg = *c == '-';
-	if (neg)
-		c++;
-	for (; *c && *c != 'e'; c++)
-		if (*c >= '0' && *c <= '9')
-			digits[nd++] = *c;
-	int exp = atoi(c + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	if (neg)
-		buf_putc(out, '-');
-	if (exp < -4 || exp >= 6) {
-		buf_putc(out, digits[0]);
-		if (nd > 1) {
-			buf_putc(out, '.');
-			buf_put(out, digits + 1, nd - 1);
-		}
-		buf_printf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-		return;
-	}
-	if (exp < 0) {
-		buf_puts(out, "0.");
-		for (int i = -1; i > exp; i--)
-			buf_putc(out, '0');
-		buf_put(out, digits, nd);
-		return;
-	}
-	for (int i = 0; i <= exp; i++)
-		buf_putc(out, (size_t)i < nd ? digits[i] : '0');
-	if ((size_t)exp + 1 < nd) {
-		buf_putc(out, '.');
-		buf_put(out, digits + exp + 1, nd - (size_t)exp - 1);
-	}
+	jsonw_format_float_g(out, v);
 }
 
 static void format_at_offset(const struct promql_at *at, int64_t offset, struct buf *out)

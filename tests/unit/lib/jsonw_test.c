@@ -146,3 +146,37 @@ TEST(jsonw_misuse_is_recorded)
 	CHECK(!jsonw_ok(&w));
 	buf_free(&b);
 }
+
+static const char *fmt_float(struct buf *b, double v, char f)
+{
+	buf_reset(b);
+	if (f == 'e')
+		jsonw_format_float_e(b, v);
+	else
+		jsonw_format_float_g(b, v);
+	return b->p;
+}
+
+/* strconv.FormatFloat(v, 'e'/'g', -1, 64) as Go prints them. */
+TEST(jsonw_float_e_g_like_strconv)
+{
+	struct buf b = BUF_INIT;
+	CHECK_STR(fmt_float(&b, 1, 'g'), "1");
+	CHECK_STR(fmt_float(&b, 0.5, 'g'), "0.5");
+	CHECK_STR(fmt_float(&b, 123456, 'g'), "123456");
+	CHECK_STR(fmt_float(&b, 1e6, 'g'), "1e+06");
+	CHECK_STR(fmt_float(&b, 1234567, 'g'), "1.234567e+06");
+	CHECK_STR(fmt_float(&b, 0.0001, 'g'), "0.0001");
+	CHECK_STR(fmt_float(&b, 1.5e-5, 'g'), "1.5e-05");
+	CHECK_STR(fmt_float(&b, -1.5e-7, 'g'), "-1.5e-07");
+	CHECK_STR(fmt_float(&b, 0.1 + 0.2, 'g'), "0.30000000000000004");
+	CHECK_STR(fmt_float(&b, 1e300, 'g'), "1e+300");
+	CHECK_STR(fmt_float(&b, -0.0, 'g'), "-0");
+	CHECK_STR(fmt_float(&b, INFINITY, 'g'), "+Inf");
+	CHECK_STR(fmt_float(&b, NAN, 'g'), "NaN");
+	CHECK_STR(fmt_float(&b, 0, 'e'), "0e+00");
+	CHECK_STR(fmt_float(&b, 1e6, 'e'), "1e+06");
+	CHECK_STR(fmt_float(&b, 123.25, 'e'), "1.2325e+02");
+	CHECK_STR(fmt_float(&b, -INFINITY, 'e'), "-Inf");
+	buf_free(&b);
+}
