@@ -450,24 +450,6 @@ static int64_t tsdb_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* After a few samples, size the head chunk for the rest of its window at
- * the rate seen so far: every series grows in step, so growing by small
- * steps would leave each step's old buffer in the slab's free lists. */
-static void tsdb_head_presize(struct tsdb_store *s, struct tsdb_series *se)
-{
-	int64_t dt = se->st.dt > 0 ? se->st.dt : 1;
-	int64_t left = (se->window + TSDB_WINDOW_MS - se->st.t) / dt;
-	uint64_t per = (se->head.nbits - se->mark_bits + 7) / 8;
-
-	if (left > CHUNK_MAX_SAMPLES - (int64_t)se->st.n)
-		left = CHUNK_MAX_SAMPLES - (int64_t)se->st.n;
-	if (left < 0)
-		left = 0;
-	uint64_t want = se->head.nbits + (uint64_t)left * per + (uint64_t)left * per / 16 +
-			TSDB_SAMPLE_MAX_BITS;
-	tsdb_bits_resize(&s->slab, &se->head, (uint32_t)((want + 7) / 8));
-}
-
 int tsdb_appender_commit(struct tsdb_appender *a)
 {
 	struct tsdb_store *s = a->s;
@@ -515,10 +497,6 @@ int tsdb_appender_commit(struct tsdb_appender *a)
 		}
 		tsdb_bits_reserve(&s->slab, &se->head, TSDB_SAMPLE_MAX_BITS);
 		chunk_append(&se->head, &se->st, p->t, p->v);
-		if (se->st.n == 4)
-			se->mark_bits = se->head.nbits;
-		else if (se->st.n == 12)
-			tsdb_head_presize(s, se);
 		__atomic_store_n(&se->last_t, p->t, __ATOMIC_RELEASE);
 		__atomic_store_n(&se->last_vbits, vb, __ATOMIC_RELAXED);
 		if (!se->dirty) {

@@ -46,9 +46,9 @@
 /* slab.c: memory for chunk bits (see there). */
 struct tsdb_slab_block;
 struct tsdb_slab {
-	void *free[TSDB_SLAB_CLASSES];
-	struct tsdb_slab_block *cur[TSDB_SLAB_CLASSES];
-	struct tsdb_slab_block *blocks;
+	/* per class: blocks with a free slot or room left */
+	struct tsdb_slab_block *avail[TSDB_SLAB_CLASSES];
+	struct tsdb_slab_block *blocks; /* every block */
 	uint64_t bytes, reserved; /* handed out; taken from malloc */
 };
 void *tsdb_slab_alloc(struct tsdb_slab *sl, uint32_t size, uint32_t *cap);
@@ -84,7 +84,6 @@ struct tsdb_series {
 	uint32_t part, gen;
 	uint32_t flushed_bits; /* bits of head already in the head log */
 	uint32_t flushed_n;    /* samples of head already in the head log */
-	uint32_t mark_bits;    /* head bits after its 4th sample (for sizing it) */
 	bool has_head, fresh, dirty;
 	int64_t last_t;        /* written under head_mu, read with __atomic by appenders */        /* newest committed sample, INT64_MIN if none */
 	uint64_t last_vbits;
