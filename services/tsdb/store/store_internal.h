@@ -77,6 +77,8 @@ struct tsdb_series {
 	uint64_t hash;
 	char *blob; /* labels "name\0value\0..." (owned), NULL until loaded */
 	uint32_t bloblen;
+	/* head_mu (here to fill the padding after bloblen) */
+	bool has_head, fresh, dirty;
 	/* Head chunk (head_mu). */
 	struct chunk_bits head;
 	struct chunk_state st;
@@ -84,8 +86,7 @@ struct tsdb_series {
 	uint32_t part, gen;
 	uint32_t flushed_bits; /* bits of head already in the head log */
 	uint32_t flushed_n;    /* samples of head already in the head log */
-	bool has_head, fresh, dirty;
-	int64_t last_t;        /* written under head_mu, read with __atomic by appenders */        /* newest committed sample, INT64_MIN if none */
+	int64_t last_t; /* newest committed sample, INT64_MIN if none: written under head_mu, read with __atomic by appenders */
 	uint64_t last_vbits;
 	struct tsdb_frozen *frozen;
 	struct tsdb_series *dirty_next;
