@@ -571,3 +571,59 @@ TEST(textparse_float_fast_doubles)
 		CHECK(textparse_test_fast_one(s) >= 0);
 	}
 }
+
+/* Label values: ASCII passes, UTF-8 passes, bad UTF-8 and NUL bytes do not
+ * (the ASCII-only shortcut must keep these verdicts), in both formats. */
+static int textparse_test_len(enum textparse_format f, const char *s, size_t n, char *err,
+			      size_t errsz)
+{
+	struct textparse p;
+	textparse_init(&p, f, s, n, NULL, 0);
+	int e;
+	while ((e = textparse_next(&p)) > 0)
+		;
+	snprintf(err, errsz, "%s", textparse_error(&p));
+	textparse_free(&p);
+	return e;
+}
+
+TEST(textparse_label_value_bytes)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+		const char *err; /* NULL: accepted */
+	} cases[] = {
+		{"a{b=\"plain ascii ~\"} 1\n", sizeof "a{b=\"plain ascii ~\"} 1\n" - 1, NULL},
+		{"a{b=\"caf\xc3\xa9\"} 1\n", sizeof "a{b=\"caf\xc3\xa9\"} 1\n" - 1, NULL},
+		{"a{b=\"\xe2\x82\xac x\"} 1\n", sizeof "a{b=\"\xe2\x82\xac x\"} 1\n" - 1, NULL},
+		{"a{b=\"caf\xc3\"} 1\n", sizeof "a{b=\"caf\xc3\"} 1\n" - 1, "invalid UTF-8 label value"},
+		{"a{b=\"\xff\"} 1\n", sizeof "a{b=\"\xff\"} 1\n" - 1, "invalid UTF-8 label value"},
+		{"a{b=\"x\0y\"} 1\n", sizeof "a{b=\"x\0y\"} 1\n" - 1, "NUL byte in a label value"},
+		{"a{b=\"\0\"} 1\n", sizeof "a{b=\"\0\"} 1\n" - 1, "NUL byte in a label value"},
+		{"a{b=\"\xc3\xa9\0\"} 1\n", sizeof "a{b=\"\xc3\xa9\0\"} 1\n" - 1, "NUL byte in a label value"},
+		{"a{b=\"\0\xff\"} 1\n", sizeof "a{b=\"\0\xff\"} 1\n" - 1, "invalid UTF-8 label value"},
+	};
+	char err[256], om[64];
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		for (int f = 0; f < 2; f++) {
+			const char *s = cases[k].s;
+			size_t n = cases[k].n;
+			if (f) {
+				memcpy(om, s, n);
+				memcpy(om + n, "# EOF\n", 6);
+				s = om;
+				n += 6;
+			}
+			int e = textparse_test_len(f ? TEXTPARSE_OPENMETRICS : TEXTPARSE_PROM, s, n, err,
+						   sizeof err);
+			if (!cases[k].err) {
+				CHECK_STR(err, "");
+				CHECK_INT(e, 0);
+			} else {
+				CHECK(e == TEXTPARSE_ESYNTAX);
+				CHECK(strstr(err, cases[k].err) != NULL);
+			}
+		}
+	}
+}
