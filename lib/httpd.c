@@ -1,5 +1,6 @@
 #include "httpd.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,36 @@ static const char *status_text(int status)
 	}
 }
 
+/* Bodies up to this size are copied behind the header and sent in one
+ * write; a larger one is sent as the header plus its first bytes (a full
+ * first segment) and then the rest from the caller's memory, so a big body
+ * is never copied whole. */
+/* The most a worker thread keeps of its request arena between requests. */
+#define HTTPD_ARENA_KEEP ((size_t)1 << 20)
+
+#define HTTPD_COALESCE_MAX (64u << 10)
+#define HTTPD_FIRST_CHUNK (16u << 10)
+
+/* Write head (hlen bytes) and body (len bytes) with as few writes as the
+ * sizes allow (see HTTPD_COALESCE_MAX). The scratch buffer comes from the
+ * request arena, which the worker thread keeps between requests. */
+static void send_response(struct httpd_req *req, const char *head, size_t hlen,
+			  const void *body, size_t len)
+{
+	if (!len) {
+		mg_write(req->conn, head, hlen);
+		return;
+	}
+	size_t first = len <= HTTPD_COALESCE_MAX ? len : HTTPD_FIRST_CHUNK;
+	char *out = arena_alloc(&req->arena, hlen + first);
+	memcpy(out, head, hlen);
+	memcpy(out + hlen, body, first);
+	if (mg_write(req->conn, out, hlen + first) != (int)(hlen + first))
+		return; /* the client went away */
+	if (first < len)
+		mg_write(req->conn, (const char *)body + first, len - first);
+}
+
 void httpd_reply(struct httpd_req *req, int status, const char *ctype,
 		 const void *body, size_t len)
 {
@@ -46,18 +77,15 @@ void httpd_reply(struct httpd_req *req, int status, const char *ctype,
 	int n = snprintf(head, sizeof head,
 			 "HTTP/1.1 %d %s\r\n"
 			 "Content-Length: %zu\r\n"
-			 "%s%s%s",
+			 "%s%s%s\r\n",
 			 status, status_text(status), len, ctype ? "Content-Type: " : "",
 			 ctype ? ctype : "", ctype ? "\r\n" : "");
-	n += snprintf(head + n, sizeof head - (size_t)n, "\r\n");
-	if (req->method_bit == HTTPD_HEAD || !len) {
-		mg_write(req->conn, head, (size_t)n);
-		return;
+	if (n < 0 || (size_t)n >= sizeof head) {
+		/* only an absurd content type gets here: send none */
+		n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n\r\n",
+			     status, status_text(status), len);
 	}
-	/* Two writes are fine because the socket has TCP_NODELAY: without it
-	 * Nagle's algorithm and the client's delayed ACK add 40 ms. */
-	mg_write(req->conn, head, (size_t)n);
-	mg_write(req->conn, body, len);
+	send_response(req, head, (size_t)n, body, req->method_bit == HTTPD_HEAD ? 0 : len);
 }
 
 void httpd_error(struct httpd_req *req, int status, const char *msg)
@@ -140,9 +168,24 @@ static void reply_405(struct httpd_req *req, unsigned allowed)
 			 "Content-Length: %zu\r\n\r\n",
 			 allow, sizeof body - 1);
 	req->replied = 1;
-	mg_write(req->conn, head, (size_t)n);
-	if (req->method_bit != HTTPD_HEAD)
-		mg_write(req->conn, body, sizeof body - 1);
+	send_response(req, head, (size_t)n, body,
+		      req->method_bit == HTTPD_HEAD ? 0 : sizeof body - 1);
+}
+
+/* Each worker thread keeps its request arena between requests (reset, not
+ * freed), so a steady stream of requests does not map and unmap memory. */
+static _Thread_local struct arena thread_arena = ARENA_INIT;
+
+/* Give the worker's arena back for the next request: reset it, and free it
+ * entirely when the block it would keep is over HTTPD_ARENA_KEEP (a huge
+ * query must not pin its memory in an idle thread). After arena_reset()
+ * the arena holds at most one block, allocated with malloc(). */
+static void arena_recycle(struct arena *a)
+{
+	arena_reset(a);
+	if (a->head && (malloc_usable_size(a->head) > HTTPD_ARENA_KEEP ||
+			a->block_size > 2 * HTTPD_ARENA_KEEP))
+		arena_free(a);
 }
 
 static int dispatch(struct mg_connection *conn, void *cbdata)
@@ -155,7 +198,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		.method_bit = method_bit(ri->request_method),
 		.path = ri->local_uri ? ri->local_uri : "/",
 		.query = ri->query_string,
-		.arena = ARENA_INIT,
+		.arena = thread_arena,
 	};
 	const struct httpd_route *r = NULL, *prefix = NULL;
 	size_t best = 0;
@@ -188,7 +231,8 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		if (!req.replied)
 			httpd_error(&req, 500, "handler sent no response");
 	}
-	arena_free(&req.arena);
+	arena_recycle(&req.arena);
+	thread_arena = req.arena;
 	/* CivetWeb wants the HTTP status code we sent, for its access log. */
 	return 200;
 }
@@ -197,8 +241,22 @@ static void on_thread_exit(const struct mg_context *ctx, int thread_type, void *
 {
 	(void)thread_pointer;
 	struct httpd *h = mg_get_user_data(ctx);
-	if (thread_type == 1 && h && h->thread_exit) /* 1: a worker thread */
+	if (thread_type != 1) /* 1: a worker thread */
+		return;
+	arena_free(&thread_arena);
+	if (h && h->thread_exit)
 		h->thread_exit();
+}
+
+/* Registered as the authorization handler for every path. Without one,
+ * CivetWeb looks for a per-directory password file on each request
+ * (stat("/.htpasswd"), even with NO_FILES): an installed handler replaces
+ * that lookup. pharos does no HTTP authentication here. */
+static int authorize_all(struct mg_connection *conn, void *cbdata)
+{
+	(void)conn;
+	(void)cbdata;
+	return 1;
 }
 
 static int log_civetweb(const struct mg_connection *conn, const char *msg)
@@ -287,6 +345,7 @@ int httpd_start(struct httpd **out, const struct httpd_opts *opts,
 		free(h);
 		return -1;
 	}
+	mg_set_auth_handler(h->ctx, "/", authorize_all, NULL);
 	mg_set_request_handler(h->ctx, "/", dispatch, h);
 
 	struct mg_server_port sp[4];

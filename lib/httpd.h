@@ -34,7 +34,10 @@ struct httpd_req {
 	unsigned method_bit; /* HTTPD_GET, ... */
 	const char *path;    /* decoded path, without the query */
 	const char *query;   /* raw query string, or NULL */
-	struct arena arena;  /* per-request scratch; freed after the handler */
+	struct arena arena;  /* per-request scratch, valid until the handler
+			      * returns; it belongs to the worker thread and is
+			      * reset (not freed) after each request, freed if
+			      * it grew over 1 MiB, and released at thread exit */
 	int replied;
 };
 
@@ -71,7 +74,10 @@ void httpd_stop(struct httpd *h);
 /* The port actually bound (useful with port 0). */
 int httpd_port(const struct httpd *h);
 
-/* Send a complete response with Content-Length. ctype may be NULL. */
+/* Send a complete response with Content-Length. ctype may be NULL.
+ * A response with a body up to 64 KiB goes out in one write (head and body
+ * copied together); a larger body is sent from the caller's memory after a
+ * first write holding the head and the body's first 16 KiB. */
 void httpd_reply(struct httpd_req *req, int status, const char *ctype,
 		 const void *body, size_t len);
 /* Send a plain-text error response: "<msg>\n". */
