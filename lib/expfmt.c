@@ -78,7 +78,7 @@ static int short_digits_fast(double v, char *digits, int *dp)
 	return 0;
 }
 
-static int shortest_digits(double v, char *digits, int *dp)
+int expfmt_shortest_digits(double v, char *digits, int *dp)
 {
 	*dp = 0;
 	int fast = short_digits_fast(v, digits, dp);
@@ -139,7 +139,7 @@ size_t expfmt_format_double(char *out, double v)
 			nd--;
 		digits[nd] = 0;
 	} else {
-		nd = shortest_digits(v, digits, &dp);
+		nd = expfmt_shortest_digits(v, digits, &dp);
 	}
 
 	int exp = dp - 1;

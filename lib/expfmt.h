@@ -32,6 +32,13 @@ const char *expfmt_type_name(enum metric_type t);
  * Returns the length written. */
 size_t expfmt_format_double(char *out, double v);
 
+/* The shortest decimal digits that read back as v (finite, v > 0), as
+ * Go's strconv finds them: digits without a point, NUL-terminated, no
+ * trailing zeros, and the exponent dp such that v = 0.digits * 10^dp.
+ * [out] digits: at least 24 bytes. Returns the digit count. Formats other
+ * than the exposition's (the API's JSON) build on it. */
+int expfmt_shortest_digits(double v, char *digits, int *dp);
+
 /* Append v formatted as above. */
 void expfmt_write_double(struct buf *b, double v);
 /* Append a label value with \\, \" and \n escaped (no quotes added). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expfmt.h"
 #include "utf8.h"
 
 void jsonw_init(struct jsonw *w, struct buf *out)
@@ -184,35 +185,8 @@ void jsonw_raw(struct jsonw *w, const char *json, size_t len)
 		buf_put(w->out, json, len);
 }
 
-/* The shortest decimal digits that read back as v (finite, v != 0):
- * digits without a point in d (NUL-terminated, no trailing zeros), and the
- * decimal exponent e such that v = 0.d * 10^e. Returns the digit count. */
-static int shortest_digits(double v, char d[24], int *e)
-{
-	char tmp[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-		if (strtod(tmp, NULL) == v || prec == 17)
-			break;
-	}
-	/* tmp: [-]D[.DDD]e[+-]XX */
-	const char *p = tmp;
-	if (*p == '-')
-		p++;
-	int n = 0;
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9')
-			d[n++] = *p;
-	int exp10 = atoi(p + 1);
-	while (n > 1 && d[n - 1] == '0')
-		n--;
-	d[n] = 0;
-	*e = exp10 + 1;
-	return n;
-}
-
 /* Go's 'f' and 'e' layouts of the shortest digits d[0..n) (see
- * shortest_digits), after the sign. */
+ * expfmt_shortest_digits), after the sign. */
 static void put_f(struct buf *out, const char *d, int n, int e)
 {
 	if (e <= 0) {
@@ -271,7 +245,7 @@ static void format_float(struct buf *out, double v, char fmt)
 	}
 	char d[24];
 	int e;
-	int n = shortest_digits(v, d, &e);
+	int n = expfmt_shortest_digits(fabs(v), d, &e);
 	if (v < 0)
 		buf_putc(out, '-');
 	/* 'g' with shortest digits: 'e' when the exponent is < -4 or >= 6 */
