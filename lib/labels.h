@@ -156,6 +156,17 @@ bool labels_matcher_matches(const struct labels_matcher *m, const char *value);
 /* Does m match the empty value (and so series that lack the label)? */
 bool labels_matcher_matches_empty(const struct labels_matcher *m);
 
+/* Match s[0..len) against m's regex (a compiled LABELS_MATCH_RE/NRE
+ * matcher; anchored at both ends as for labels_matcher_matches()), keeping
+ * the groups. Returns the number of offset pairs (groups + 1) and points
+ * *ov at them (PCRE2's ovector: start, end per group, ~(size_t)0 for a
+ * group that did not take part), or 0 when there is no match. *ov is the
+ * calling thread's scratch: valid until its next labels_matcher_* call.
+ * A match that hits the backtracking limits counts as no match here (the
+ * DFA fallback of labels_matcher_matches() cannot report groups). */
+size_t labels_matcher_match_groups(const struct labels_matcher *m, const char *s, size_t len,
+				   const size_t **ov);
+
 /* Go's Regexp.ExpandString, as relabel "replace" and PromQL label_replace
  * use it: append tmpl to out with $n, ${n}, $name and ${name} replaced by
  * the text of that group of the match of m's regex against subject; $$ is

@@ -1,12 +1,10 @@
 /* relabel.c - Prometheus relabeling: rule compilation and application.
  * The semantics follow model/relabel/relabel.go of Prometheus 2.42; see
  * relabel.h for the contract. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "relabel.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <pcre2.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,62 +164,6 @@ int relabel_compile(struct arena *a, const struct relabel_spec *spec,
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* ---- matching with captures ---- */
-
-static pthread_key_t md_key;
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-static pcre2_match_context *match_ctx;
-
-static void md_destroy(void *p)
-{
-	pcre2_match_data_free(p);
-}
-
-static void md_init(void)
-{
-	pthread_key_create(&md_key, md_destroy);
-	match_ctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(match_ctx, 1000000);
-	pcre2_set_depth_limit(match_ctx, 100000);
-	pcre2_set_heap_limit(match_ctx, 64 * 1024);
-}
-
-/* Per-thread match data with room for at least ngroups+1 pairs. */
-static pcre2_match_data *thread_md(uint32_t ngroups)
-{
-	pthread_once(&md_once, md_init);
-	pcre2_match_data *md = pthread_getspecific(md_key);
-	if (md && pcre2_get_ovector_count(md) > ngroups)
-		return md;
-	if (md)
-		pcre2_match_data_free(md);
-	uint32_t want = ngroups + 1 < 16 ? 16 : ngroups + 1;
-	md = pcre2_match_data_create(want, NULL);
-	if (!md)
-		abort();
-	pthread_setspecific(md_key, md);
-	return md;
-}
-
-/* Match s against the rule's regex; on a match returns the number of
- * groups + 1 and sets *ov to the offsets (pairs, PCRE2_UNSET for groups
- * that did not take part). 0 when there is no match. A pattern that hits
- * the backtracking limits is treated as not matching (RE2 would answer;
- * PCRE2's DFA matcher cannot report groups). */
-static int match_groups(const struct relabel_config *rc, const char *s, size_t len,
-			PCRE2_SIZE **ov)
-{
-	const pcre2_code *re = rc->re.re;
-	uint32_t ncap = 0;
-	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ncap);
-	pcre2_match_data *md = thread_md(ncap);
-	int rc2 = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, match_ctx);
-	if (rc2 < 0)
-		return 0;
-	*ov = pcre2_get_ovector_pointer(md);
-	return (int)ncap + 1;
 }
 
 /* ---- case mapping (Go's strings.ToLower/ToUpper, per code point) ----
@@ -464,12 +406,12 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 		return strcmp(t ? t : "", val->p) == 0 ? 1 : 0;
 	}
 	case RELABEL_REPLACE: {
-		PCRE2_SIZE *ov = NULL;
-		int ng = match_groups(rc, val->p, val->len, &ov);
+		const size_t *ov = NULL;
+		size_t ng = labels_matcher_match_groups(&rc->re, val->p, val->len, &ov);
 		if (ng == 0)
 			return 1;
 		buf_reset(tmp);
-		labels_matcher_expand(&rc->re, rc->target_label, val->p, ov, (size_t)ng, tmp);
+		labels_matcher_expand(&rc->re, rc->target_label, val->p, ov, ng, tmp);
 		if (!tmp->p || !labels_valid_name(tmp->p)) {
 			labels_builder_del(b, rc->target_label);
 			return 1;
@@ -478,8 +420,8 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 		buf_reset(tmp);
 		/* ov points into per-thread match data: expand again only after
 		 * nothing else has matched. */
-		ng = match_groups(rc, val->p, val->len, &ov);
-		labels_matcher_expand(&rc->re, rc->replacement, val->p, ov, (size_t)ng, tmp);
+		ng = labels_matcher_match_groups(&rc->re, val->p, val->len, &ov);
+		labels_matcher_expand(&rc->re, rc->replacement, val->p, ov, ng, tmp);
 		if (!tmp->p || tmp->len == 0) {
 			labels_builder_del(b, rc->target_label);
 			return 1;
@@ -506,12 +448,12 @@ static int apply_one(const struct relabel_config *rc, struct labels_builder *b,
 		struct labels in = snapshot(b, a);
 		for (size_t i = 0; i < in.n; i++) {
 			const char *nm = in.v[i].name;
-			PCRE2_SIZE *ov = NULL;
-			int ng = match_groups(rc, nm, strlen(nm), &ov);
+			const size_t *ov = NULL;
+			size_t ng = labels_matcher_match_groups(&rc->re, nm, strlen(nm), &ov);
 			if (ng == 0)
 				continue;
 			buf_reset(tmp);
-			labels_matcher_expand(&rc->re, rc->replacement, nm, ov, (size_t)ng, tmp);
+			labels_matcher_expand(&rc->re, rc->replacement, nm, ov, ng, tmp);
 			if (!tmp->p || tmp->len == 0)
 				continue; /* no name to write to */
 			if (labels_builder_set(b, arena_strndup(a, tmp->p, tmp->len),

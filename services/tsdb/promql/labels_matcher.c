@@ -359,22 +359,40 @@ static void md_init(void)
 	pcre2_set_heap_limit(match_ctx, 64 * 1024); /* KiB */
 }
 
-static pcre2_match_data *thread_md(void)
+/* The thread's match data, with room for at least npairs offset pairs
+ * (grown, never shrunk; 16 pairs at first). */
+static pcre2_match_data *thread_md(uint32_t npairs)
 {
 	pthread_once(&md_once, md_init);
 	pcre2_match_data *md = pthread_getspecific(md_key);
-	if (!md) {
-		md = pcre2_match_data_create(1, NULL);
-		if (!md)
-			abort();
-		pthread_setspecific(md_key, md);
-	}
+	if (md && pcre2_get_ovector_count(md) >= npairs)
+		return md;
+	if (md)
+		pcre2_match_data_free(md);
+	md = pcre2_match_data_create(npairs < 16 ? 16 : npairs, NULL);
+	if (!md)
+		abort();
+	pthread_setspecific(md_key, md);
 	return md;
+}
+
+size_t labels_matcher_match_groups(const struct labels_matcher *m, const char *s, size_t len,
+				   const size_t **ov)
+{
+	if (!m->re)
+		return 0;
+	uint32_t ncap = 0;
+	pcre2_pattern_info(m->re, PCRE2_INFO_CAPTURECOUNT, &ncap);
+	pcre2_match_data *md = thread_md(ncap + 1);
+	if (pcre2_match(m->re, (PCRE2_SPTR)s, len, 0, 0, md, match_ctx) < 0)
+		return 0;
+	*ov = pcre2_get_ovector_pointer(md);
+	return (size_t)ncap + 1;
 }
 
 static bool re_matches(const pcre2_code *re, const char *s)
 {
-	pcre2_match_data *md = thread_md();
+	pcre2_match_data *md = thread_md(1);
 	size_t len = strlen(s);
 	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, match_ctx);
 	if (rc >= 0)
