@@ -575,6 +575,8 @@ def test_status_like_prometheus(daemon, tmp_path, target):
     write_config(cfg, target.port, external="  external_labels:\n    site: a\n")
     ours = daemon([TSDB, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/ours"])
     prom = daemon([PROMETHEUS, f"--config.file={cfg}", f"--storage.tsdb.path={tmp_path}/prom"])
+    # Prometheus answers its API with 503 until its storage is ready
+    wait_http(prom.url("/-/ready"), timeout=20, want_status=200)
     a = http_get(ours.url("/api/v1/status/config"))[2]
     b = http_get(prom.url("/api/v1/status/config"))[2]
     assert a == b
