@@ -27,7 +27,49 @@ struct tsdb_querier {
 	uint64_t stored;  /* ids below are in its LMDB snapshot */
 	int64_t max_t;
 	struct tsdb_snap *snap;
+	size_t snap_cap; /* entries allocated in snap */
 };
+
+/* A snapshot array of at least n entries: a kept one that is big enough,
+ * else a new one with some headroom. Caller holds head_mu. */
+static struct tsdb_snap *snap_take(struct tsdb_store *s, size_t n, size_t *cap)
+{
+	for (size_t i = 0; i < TSDB_SNAP_POOL; i++) {
+		if (s->snap_pool[i].p && s->snap_pool[i].cap >= n) {
+			struct tsdb_snap *p = s->snap_pool[i].p;
+			*cap = s->snap_pool[i].cap;
+			s->snap_pool[i].p = NULL;
+			return p;
+		}
+	}
+	*cap = n + n / 8 + 64;
+	return xmalloc(*cap * sizeof(struct tsdb_snap));
+}
+
+/* Keep p for a later querier (in an empty slot, or instead of a smaller
+ * one), or free it. Takes head_mu. */
+static void snap_give(struct tsdb_store *s, struct tsdb_snap *p, size_t cap)
+{
+	pthread_mutex_lock(&s->head_mu);
+	size_t best = TSDB_SNAP_POOL;
+	for (size_t i = 0; i < TSDB_SNAP_POOL; i++) {
+		if (!s->snap_pool[i].p) {
+			best = i;
+			break;
+		}
+		if (s->snap_pool[i].cap < cap &&
+		    (best == TSDB_SNAP_POOL || s->snap_pool[i].cap < s->snap_pool[best].cap))
+			best = i;
+	}
+	if (best < TSDB_SNAP_POOL) {
+		void *old = s->snap_pool[best].p;
+		s->snap_pool[best].p = p;
+		s->snap_pool[best].cap = cap;
+		p = old;
+	}
+	pthread_mutex_unlock(&s->head_mu);
+	free(p);
+}
 
 /* One chunk an iterator reads. */
 struct tsdb_cref {
@@ -470,7 +512,7 @@ static void tsdb_querier_close(struct promql_querier *pq)
 
 	mdb_txn_abort(q->txn);
 	tsdb_querier_unregister(q->s, q->seq);
-	free(q->snap);
+	snap_give(q->s, q->snap, q->snap_cap);
 	free(q);
 }
 
@@ -495,11 +537,14 @@ struct promql_querier *tsdb_querier(struct tsdb_store *s, int64_t mint, int64_t 
 	q->max_t = s->max_t;
 	tsdb_querier_register(s, q->seq);
 	q->nseries = __atomic_load_n(&s->nseries_pub, __ATOMIC_ACQUIRE);
-	q->snap = xcalloc(q->nseries, sizeof *q->snap);
+	q->snap = snap_take(s, q->nseries ? q->nseries : 1, &q->snap_cap);
+	q->snap[0] = (struct tsdb_snap){ 0, 0 };
 	for (uint64_t id = 1; id < q->nseries; id++) {
 		struct tsdb_series *se = tsdb_series_get(s, id);
-		if (!se)
+		if (!se) {
+			q->snap[id] = (struct tsdb_snap){ 0, 0 };
 			continue;
+		}
 		q->snap[id].gen = se->gen;
 		q->snap[id].bits = se->has_head ? se->head.nbits : UINT32_MAX;
 	}

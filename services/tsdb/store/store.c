@@ -575,6 +575,8 @@ static void tsdb_store_free(struct tsdb_store *s)
 			free(s->pages[i]);
 	free(s->pages);
 	tsdb_slab_destroy(&s->slab);
+	for (size_t i = 0; i < TSDB_SNAP_POOL; i++)
+		free(s->snap_pool[i].p);
 	free(s->htab);
 	free(s->qseqs);
 	free(s->dir);

@@ -96,6 +96,7 @@ struct tsdb_series {
 };
 
 struct tsdb_qsnap; /* querier.c */
+#define TSDB_SNAP_POOL 4 /* snapshot arrays kept for reuse */
 
 /* A block of series structs (they live until the store is closed). */
 struct tsdb_sblock {
@@ -130,6 +131,10 @@ struct tsdb_store {
 
 	/* head_mu */
 	struct tsdb_slab slab;
+	/* Queriers' snapshot arrays (querier.c), kept for the next querier:
+	 * one entry per series, so a fresh one per query would be mapped,
+	 * faulted in and unmapped every time. */
+	struct { void *p; size_t cap; } snap_pool[TSDB_SNAP_POOL];
 	struct tsdb_series *dirty;
 	int64_t max_t;            /* newest sample committed, INT64_MIN if none */
 	uint64_t flush_seq;       /* last flush seq committed */
