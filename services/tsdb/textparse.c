@@ -625,3 +625,21 @@ int textparse_format_for(const char *ct, enum textparse_format *fmt)
 		*fmt = TEXTPARSE_OPENMETRICS;
 	return 0;
 }
+
+int textparse_check_lvalue(struct textparse *p)
+{
+	/* Plain ASCII without NUL (nearly every value) passes both checks
+	 * below: one pass instead of two. */
+	const unsigned char *v = p->b + p->start;
+	size_t vn = p->i - p->start, k = 0;
+
+	while (k < vn && v[k] - 1u < 0x7fu)
+		k++;
+	if (k == vn)
+		return 0;
+	if (!textparse_utf8_valid(v, vn))
+		return textparse_fail(p, TEXTPARSE_ESYNTAX, p->start, "invalid UTF-8 label value");
+	if (memchr(v, 0, vn))
+		return textparse_fail(p, TEXTPARSE_ESYNTAX, p->start, "NUL byte in a label value");
+	return 0;
+}

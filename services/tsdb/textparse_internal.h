@@ -76,6 +76,12 @@ int textparse_om_next(struct textparse *p);
 int textparse_fail(struct textparse *p, int code, size_t pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Check the label value token p->b[p->start, p->i) (quotes included):
+ * valid UTF-8, and no NUL byte (Prometheus keeps NULs in label values; a C
+ * label set cannot, and no exporter means them). Returns 0, or records the
+ * error at the token and returns TEXTPARSE_ESYNTAX. */
+int textparse_check_lvalue(struct textparse *p);
+
 /* Go's strconv.ParseFloat(s, 64) as Prometheus's parseFloat calls it:
  * no 'p', 'P' or '_' anywhere, decimal only (Go's hex floats need 'p'),
  * "inf"/"infinity" with an optional sign and "nan" in any case, overflow

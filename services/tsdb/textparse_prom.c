@@ -247,21 +247,10 @@ static int prom_labels(struct textparse *p)
 			return prom_err(p, "expected equal", t);
 		if ((t = prom_token(p)) != TP_LVALUE)
 			return prom_err(p, "expected label value", t);
-		/* Plain ASCII without NUL (nearly every value) passes both
-		 * checks below: one pass instead of two. */
-		const unsigned char *v = p->b + p->start;
-		size_t vn = p->i - p->start, k = 0;
-		while (k < vn && v[k] - 1u < 0x7fu)
-			k++;
-		if (k < vn && !textparse_utf8_valid(v, vn))
-			return textparse_fail(p, TEXTPARSE_ESYNTAX, p->start,
-					      "invalid UTF-8 label value");
-		/* Prometheus keeps NUL bytes in label values; a C label set
-		 * cannot, and no exporter means them: refused. */
-		if (k < vn && memchr(v, 0, vn))
-			return textparse_fail(p, TEXTPARSE_ESYNTAX, p->start,
-					      "NUL byte in a label value");
-		int rc = textparse_add_lref(p, false, ns, ne, p->start + 1, p->i - 1);
+		int rc = textparse_check_lvalue(p);
+		if (rc)
+			return rc;
+		rc = textparse_add_lref(p, false, ns, ne, p->start + 1, p->i - 1);
 		if (rc)
 			return rc;
 		/* Free trailing commas are allowed (and, as in Prometheus, a
